@@ -1,0 +1,517 @@
+#include "engine/Trainer.h"
+
+#include "engine/Checkpoint.h"
+#include "engine/Device.h"
+#include "engine/TaskObjective.h"
+#include "model/GraphPlan.h"
+#include "util/Errors.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+namespace mtlw {
+
+namespace {
+
+constexpr std::int64_t kEvaluationBatchSize = 1024;
+
+std::string formatSeconds(double seconds) {
+    std::ostringstream text;
+    text.precision(1);
+    text << std::fixed << seconds << " s";
+    return text.str();
+}
+
+std::unique_ptr<torch::optim::Optimizer> createOptimizer(const OptimizerSpec& spec,
+                                                         const std::vector<torch::Tensor>& parameters) {
+    if (spec.type == "sgd") {
+        return std::make_unique<torch::optim::SGD>(
+            parameters, torch::optim::SGDOptions(spec.learningRate).momentum(spec.momentum).weight_decay(spec.weightDecay));
+    }
+    if (spec.type == "adamw") {
+        return std::make_unique<torch::optim::AdamW>(
+            parameters, torch::optim::AdamWOptions(spec.learningRate).weight_decay(spec.weightDecay));
+    }
+    return std::make_unique<torch::optim::Adam>(
+        parameters, torch::optim::AdamOptions(spec.learningRate).weight_decay(spec.weightDecay));
+}
+
+torch::Generator seededGenerator(std::uint64_t seed) {
+    return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+}  // namespace
+
+Project projectOfRun(const RunRecord& run) {
+    Project project = parseProject(nlohmann::json::parse(run.projectJson), "run " + std::to_string(run.id));
+    project.filePath = run.projectPath;
+    return project;
+}
+
+Trainer::Trainer(TrainRequest request, EventQueue* events, TrainingControl* control)
+    : mRequest(std::move(request)), mEvents(events), mControl(control) {}
+
+Trainer::~Trainer() = default;
+
+void Trainer::prepare() {
+    Project& project = mRequest.project;
+    if (mRequest.storePath.empty()) {
+        mRequest.storePath = RunStore::defaultPathFor(project.filePath);
+    }
+    mStore = std::make_unique<RunStore>(mRequest.storePath);
+
+    // Data: every task must read the same dataset for now.
+    const std::string& datasetName = project.tasks.front().dataset;
+    for (const auto& task : project.tasks) {
+        if (task.dataset != datasetName) {
+            // NOTE: tasks on separate datasets (per-task batch sampling) are not supported yet.
+            throw InputError("task '" + task.name + "' reads dataset '" + task.dataset + "' but task '" +
+                             project.tasks.front().name + "' reads '" + datasetName +
+                             "'; all tasks of a project must read the same dataset");
+        }
+    }
+    mDevice = resolveDevice(project.training.device);
+    mDataset = loadDataset(project, *project.findDataset(datasetName));
+    if (mDataset.train.size() == 0) {
+        throw InputError("dataset '" + datasetName + "' has no training samples");
+    }
+
+    // Model: validate the graph and infer shapes before building anything.
+    BuildContext context{project, mDataset.inputShape, {}};
+    for (const auto& task : project.tasks) {
+        checkTaskTarget(project, task, mDataset);
+        context.taskOutputSizes[task.name] = taskOutputSize(task, mDataset.targets.at(task.target));
+    }
+    const GraphPlan plan = planGraph(context);
+    torch::manual_seed(project.training.seed);
+    mModel = MultiTaskModel(plan, context);
+    mModel->to(mDevice);
+
+    mMethod = createMethod(project.training.method.name, project.training.method.params, "training.method");
+    mMethod->reset(static_cast<int>(project.tasks.size()), mDevice);
+    std::vector<torch::Tensor> parameters = mModel->parameters();
+    for (const auto& parameter : mMethod->parameters()) {
+        parameters.push_back(parameter);
+    }
+    mOptimizer = createOptimizer(project.training.optimizer, parameters);
+    mMethodGenerator = seededGenerator(project.training.seed ^ 0x9e3779b97f4a7c15ULL);
+
+    unsigned threads = std::thread::hardware_concurrency();
+    torch::set_num_threads(threads > 0 ? static_cast<int>(threads) : 1);
+}
+
+void Trainer::createOrReopenRun() {
+    const Project& project = mRequest.project;
+    if (!mRequest.resumeRunId) {
+        NewRun run;
+        run.projectPath = project.filePath;
+        run.projectName = project.name;
+        run.projectJson = toJson(project).dump();
+        run.method = project.training.method.name;
+        run.seed = project.training.seed;
+        run.device = mDevice.str();
+        run.codeVersion = std::string(MTLW_VERSION) + " (" + MTLW_GIT_VERSION + ")";
+        mRunId = mStore->createRun(run);
+        spdlog::info("run {}: started {} on {} with method {}, seed {}, {} parameters", mRunId, project.name,
+                     mDevice.str(), run.method, run.seed, mModel->parameterCount());
+        mStore->addEvent(mRunId, "info", "started on " + mDevice.str());
+        return;
+    }
+
+    mRunId = *mRequest.resumeRunId;
+    const auto checkpoint = mStore->latestCheckpoint(mRunId);
+    if (!checkpoint) {
+        throw InputError("run " + std::to_string(mRunId) + " has no checkpoint to resume from; start a new run");
+    }
+    const CheckpointState state = loadCheckpoint(checkpoint->path, mModel, *mOptimizer, *mMethod);
+    mStore->reopenRun(mRunId);
+    mStartEpoch = state.epoch + 1;
+    mStep = state.step;
+    mEpochsCompleted = state.epoch;
+    for (const auto& row : mStore->metrics(mRunId)) {
+        mRunStartSeconds = std::max(mRunStartSeconds, row.wallTime);
+    }
+    if (const auto best = mStore->bestCheckpoint(mRunId)) {
+        mBestScore = best->score;
+        mBestEpoch = best->epoch;
+        MetricFilter testRows;
+        testRows.split = "test";
+        for (const auto& row : mStore->metrics(mRunId, testRows)) {
+            if (row.epoch == mBestEpoch && !row.task.empty()) {
+                mBestTestMetrics[row.task][row.name] = row.value;
+            }
+        }
+    }
+    spdlog::info("run {}: resumed from epoch {} (checkpoint {})", mRunId, state.epoch, checkpoint->path);
+    mStore->addEvent(mRunId, "info", "resumed from epoch " + std::to_string(state.epoch));
+}
+
+void Trainer::emit(EngineEvent event) {
+    if (mEvents != nullptr) {
+        event.runId = mRunId;
+        event.epochs = mRequest.project.training.epochs;
+        mEvents->push(std::move(event));
+    }
+}
+
+void Trainer::applySchedule(int epoch) {
+    const auto& schedule = mRequest.project.training.schedule;
+    const double base = mRequest.project.training.optimizer.learningRate;
+    double rate = base;
+    if (schedule.type == "step") {
+        rate = base * std::pow(schedule.gamma, (epoch - 1) / schedule.stepSize);
+    } else if (schedule.type == "cosine") {
+        const double progress = static_cast<double>(epoch - 1) / mRequest.project.training.epochs;
+        rate = 0.5 * base * (1.0 + std::cos(M_PI * progress));
+    }
+    for (auto& group : mOptimizer->param_groups()) {
+        group.options().set_lr(rate);
+    }
+}
+
+void Trainer::trainEpoch(int epoch) {
+    const Project& project = mRequest.project;
+    const auto& tasks = project.tasks;
+    const Split& train = mDataset.train;
+    const std::int64_t count = train.size();
+    const std::int64_t batchSize = project.training.batchSize;
+    const std::int64_t batches = (count + batchSize - 1) / batchSize;
+    const double secondsBefore = mTrainSeconds;
+
+    // A fresh, seeded shuffle per epoch, so a resumed run sees the same order.
+    torch::Generator shuffle = seededGenerator(project.training.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+    const torch::Tensor order = torch::randperm(count, shuffle, torch::kLong);
+
+    std::vector<MetricAccumulator> accumulators;
+    std::vector<torch::Tensor> targets;
+    for (const auto& task : tasks) {
+        accumulators.emplace_back(task);
+        targets.push_back(train.targets.at(task.target));
+    }
+
+    mModel->train();
+    auto lastProgress = std::chrono::steady_clock::now();
+    const auto epochStart = lastProgress;
+    for (std::int64_t batch = 0; batch < batches; ++batch) {
+        if (mControl != nullptr && mControl->pauseRequested()) {
+            spdlog::info("run {}: paused at step {}", mRunId, mStep);
+            emit({EngineEvent::Type::Paused});
+            const auto pausedAt = std::chrono::steady_clock::now();
+            mControl->waitWhilePaused();
+            mRunStartSeconds -= std::chrono::duration<double>(std::chrono::steady_clock::now() - pausedAt).count();
+            spdlog::info("run {}: resumed at step {}", mRunId, mStep);
+            emit({EngineEvent::Type::Resumed});
+        }
+        if (mControl != nullptr && mControl->cancelRequested()) {
+            return;
+        }
+
+        const std::int64_t begin = batch * batchSize;
+        const torch::Tensor indices = order.slice(0, begin, std::min(begin + batchSize, count));
+        const torch::Tensor inputs = train.inputs.index_select(0, indices).to(mDevice, true);
+        const ModelOutput output = mModel->forward(inputs);
+
+        std::vector<torch::Tensor> losses;
+        std::vector<torch::Tensor> batchTargets;
+        for (size_t t = 0; t < tasks.size(); ++t) {
+            batchTargets.push_back(targets[t].index_select(0, indices).to(mDevice, true));
+            losses.push_back(taskLoss(tasks[t], output.taskOutputs[t], batchTargets[t]));
+        }
+        const torch::Tensor taskLosses = torch::stack(losses);
+        ++mStep;
+
+        // Stop at the first non-finite loss, naming the task, before it reaches the weights.
+        const torch::Tensor finite = torch::isfinite(taskLosses.detach()).to(torch::kCPU);
+        if (!finite.all().item<bool>()) {
+            for (size_t t = 0; t < tasks.size(); ++t) {
+                if (!finite[static_cast<std::int64_t>(t)].item<bool>()) {
+                    throw std::runtime_error("loss of task '" + tasks[t].name + "' is " +
+                                             std::to_string(taskLosses[t].item<double>()) + " at step " +
+                                             std::to_string(mStep) + " (epoch " + std::to_string(epoch) +
+                                             "); lower the learning rate or check the targets");
+                }
+            }
+        }
+
+        StepContext context{mStep, epoch, static_cast<int>(tasks.size()), &mMethodGenerator};
+        mOptimizer->zero_grad();
+        if (mMethod->info().kind == MethodKind::Gradient) {
+            backwardWithTaskGradients(taskLosses, context);
+        } else {
+            mMethod->combineLosses(taskLosses, context).backward();
+        }
+        mOptimizer->step();
+
+        for (size_t t = 0; t < tasks.size(); ++t) {
+            accumulators[t].add(output.taskOutputs[t], batchTargets[t], losses[t]);
+        }
+        mTrainSamples += indices.size(0);
+
+        const auto now = std::chrono::steady_clock::now();
+        const double wallTime = mRunStartSeconds + std::chrono::duration<double>(now - mClockStart).count();
+        const bool logStep = mStep % project.training.logEverySteps == 0;
+        if (logStep) {
+            const torch::Tensor lossValues = taskLosses.detach().to(torch::kCPU, torch::kDouble);
+            const torch::Tensor weights = mMethod->lastWeights();
+            for (size_t t = 0; t < tasks.size(); ++t) {
+                const auto index = static_cast<std::int64_t>(t);
+                mPendingRows.push_back({mRunId, mStep, epoch, "train", tasks[t].name, "step_loss",
+                                        lossValues[index].item<double>(), wallTime});
+                if (weights.defined() && weights.numel() == static_cast<std::int64_t>(tasks.size())) {
+                    mPendingRows.push_back({mRunId, mStep, epoch, "train", tasks[t].name, "weight",
+                                            weights[index].item<double>(), wallTime});
+                }
+            }
+        }
+        if (std::chrono::duration<double, std::milli>(now - lastProgress).count() >= mRequest.progressIntervalMs ||
+            batch + 1 == batches) {
+            lastProgress = now;
+            EngineEvent event{EngineEvent::Type::Progress};
+            event.epoch = epoch;
+            event.step = mStep;
+            event.batchInEpoch = batch + 1;
+            event.batchesPerEpoch = batches;
+            event.elapsedSeconds = wallTime;
+            const torch::Tensor lossValues = taskLosses.detach().to(torch::kCPU, torch::kDouble);
+            for (size_t t = 0; t < tasks.size(); ++t) {
+                event.taskLosses[tasks[t].name] = lossValues[static_cast<std::int64_t>(t)].item<double>();
+            }
+            emit(std::move(event));
+        }
+        spdlog::debug("run {}: step {} done", mRunId, mStep);
+    }
+    mTrainSeconds = secondsBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count();
+
+    mEpochTrainMetrics.clear();
+    std::vector<double> meanLosses;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+        mEpochTrainMetrics[tasks[t].name] = accumulators[t].values();
+        meanLosses.push_back(mEpochTrainMetrics[tasks[t].name]["loss"]);
+    }
+    mMethod->endEpoch(meanLosses);
+}
+
+void Trainer::backwardWithTaskGradients(const torch::Tensor& taskLosses, const StepContext& context) {
+    // Task gradients on the shared parameters, one row per task.
+    const std::vector<torch::Tensor> shared = mModel->sharedParameters();
+    std::vector<torch::Tensor> rows;
+    for (std::int64_t t = 0; t < taskLosses.size(0); ++t) {
+        const auto gradients = torch::autograd::grad({taskLosses[t]}, shared, {}, /*retain_graph=*/true,
+                                                     /*create_graph=*/false, /*allow_unused=*/true);
+        std::vector<torch::Tensor> flat;
+        for (size_t p = 0; p < shared.size(); ++p) {
+            flat.push_back(gradients[p].defined() ? gradients[p].reshape(-1) : torch::zeros({shared[p].numel()}, shared[p].options()));
+        }
+        rows.push_back(torch::cat(flat));
+    }
+    const Aggregation aggregation = mMethod->aggregate(torch::stack(rows), taskLosses.detach(), context);
+
+    // Heads train on their own task's loss; the shared parameters take the method's direction.
+    std::vector<torch::Tensor> heads;
+    for (size_t t = 0; t < mRequest.project.tasks.size(); ++t) {
+        for (const auto& parameter : mModel->headParameters(t)) {
+            heads.push_back(parameter);
+        }
+    }
+    torch::autograd::backward({taskLosses.sum()}, {}, /*retain_graph=*/false, /*create_graph=*/false, heads);
+    std::int64_t offset = 0;
+    for (const auto& parameter : shared) {
+        const std::int64_t count = parameter.numel();
+        parameter.mutable_grad() = aggregation.direction.slice(0, offset, offset + count).view_as(parameter).clone();
+        offset += count;
+    }
+}
+
+std::map<std::string, std::map<std::string, double>> Trainer::evaluate(const Split& split) {
+    const auto& tasks = mRequest.project.tasks;
+    std::map<std::string, std::map<std::string, double>> results;
+    if (split.size() == 0) {
+        return results;
+    }
+    torch::NoGradGuard noGrad;
+    mModel->eval();
+    std::vector<MetricAccumulator> accumulators;
+    for (const auto& task : tasks) {
+        accumulators.emplace_back(task);
+    }
+    for (std::int64_t begin = 0; begin < split.size(); begin += kEvaluationBatchSize) {
+        const std::int64_t end = std::min(begin + kEvaluationBatchSize, split.size());
+        const ModelOutput output = mModel->forward(split.inputs.slice(0, begin, end).to(mDevice));
+        for (size_t t = 0; t < tasks.size(); ++t) {
+            const torch::Tensor target = split.targets.at(tasks[t].target).slice(0, begin, end).to(mDevice);
+            accumulators[t].add(output.taskOutputs[t], target, taskLoss(tasks[t], output.taskOutputs[t], target));
+        }
+    }
+    mModel->train();
+    for (size_t t = 0; t < tasks.size(); ++t) {
+        results[tasks[t].name] = accumulators[t].values();
+    }
+    return results;
+}
+
+void Trainer::recordEpoch(int epoch, double epochSeconds) {
+    const Project& project = mRequest.project;
+    const auto validation = evaluate(mDataset.validation);
+    const auto test = evaluate(mDataset.test);
+    const double wallTime =
+        mRunStartSeconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - mClockStart).count();
+
+    std::vector<MetricRow> rows = std::move(mPendingRows);
+    mPendingRows.clear();
+    const auto addRows = [&](const std::string& split, const std::map<std::string, std::map<std::string, double>>& byTask) {
+        for (const auto& [task, metrics] : byTask) {
+            for (const auto& [name, value] : metrics) {
+                rows.push_back({mRunId, mStep, epoch, split, task, name, value, wallTime});
+            }
+        }
+    };
+    addRows("train", mEpochTrainMetrics);
+    addRows("validation", validation);
+    addRows("test", test);
+    const double samplesPerSecond = mTrainSeconds > 0.0 ? mTrainSamples / mTrainSeconds : 0.0;
+    rows.push_back({mRunId, mStep, epoch, "train", "", "epoch_seconds", epochSeconds, wallTime});
+    rows.push_back({mRunId, mStep, epoch, "train", "", "samples_per_second", samplesPerSecond, wallTime});
+    mStore->appendMetrics(rows);
+
+    // Rank by validation when there is a validation split, else by training metrics.
+    const auto& ranking = validation.empty() ? mEpochTrainMetrics : validation;
+    double score = 0.0;
+    std::string summary;
+    for (const auto& task : project.tasks) {
+        score += selectionScore(task, ranking.at(task.name)) / project.tasks.size();
+        const auto& metrics = ranking.at(task.name);
+        const std::string metric = task.type == TaskType::Regression ? "mae" : "accuracy";
+        std::ostringstream part;
+        part.precision(3);
+        part << " " << task.name << "=" << metrics.at(metric);
+        summary += part.str();
+    }
+
+    mLastTestMetrics = nlohmann::json::object();
+    for (const auto& [task, metrics] : test) {
+        mLastTestMetrics[task] = metrics;
+    }
+    const bool isBest = score > mBestScore;
+    if (isBest) {
+        mBestScore = score;
+        mBestEpoch = epoch;
+        mBestTestMetrics = mLastTestMetrics;
+    }
+
+    char fileName[32];
+    std::snprintf(fileName, sizeof fileName, "epoch-%04d.pt", epoch);
+    const std::string path =
+        (std::filesystem::path(checkpointFolder(mStore->path(), mRunId)) / fileName).string();
+    saveCheckpoint(path, mModel, *mOptimizer, *mMethod, {epoch, mStep});
+    CheckpointRecord checkpoint;
+    checkpoint.runId = mRunId;
+    checkpoint.epoch = epoch;
+    checkpoint.step = mStep;
+    checkpoint.path = path;
+    checkpoint.score = score;
+    checkpoint.isBest = isBest;
+    mStore->addCheckpoint(checkpoint);
+    mEpochsCompleted = epoch;
+
+    spdlog::info("run {}: epoch {}/{} done in {}, {} {}{}", mRunId, epoch, project.training.epochs,
+                 formatSeconds(epochSeconds), validation.empty() ? "train" : "val",
+                 project.tasks.front().type == TaskType::Regression ? "mae" : "accuracy", summary);
+
+    EngineEvent event{EngineEvent::Type::EpochEnded};
+    event.epoch = epoch;
+    event.step = mStep;
+    event.elapsedSeconds = wallTime;
+    event.metrics = std::move(rows);
+    emit(std::move(event));
+}
+
+nlohmann::json Trainer::buildSummary() const {
+    nlohmann::json summary;
+    summary["tasks"] = mBestTestMetrics;
+    summary["final_tasks"] = mLastTestMetrics;
+    summary["best_epoch"] = mBestEpoch;
+    summary["epochs_completed"] = mEpochsCompleted;
+    summary["train_seconds"] = mTrainSeconds;
+    summary["samples_per_second"] = mTrainSeconds > 0.0 ? mTrainSamples / mTrainSeconds : 0.0;
+    summary["parameters"] = mModel ? mModel->parameterCount() : 0;
+    return summary;
+}
+
+TrainResult Trainer::run() {
+    TrainResult result;
+    mClockStart = std::chrono::steady_clock::now();
+    try {
+        createOrReopenRun();
+    } catch (const InputError& error) {
+        result.status = "rejected";
+        result.error = error.what();
+        result.inputError = true;
+        return result;
+    } catch (const std::exception& error) {
+        spdlog::error("could not start the run: {}", error.what());
+        result.status = "rejected";
+        result.error = error.what();
+        return result;
+    }
+    result.runId = mRunId;
+    EngineEvent started{EngineEvent::Type::RunStarted};
+    started.epoch = mStartEpoch;
+    emit(std::move(started));
+
+    std::string status = run_status::kCompleted;
+    std::string error;
+    try {
+        for (int epoch = mStartEpoch; epoch <= mRequest.project.training.epochs; ++epoch) {
+            applySchedule(epoch);
+            const auto epochStart = std::chrono::steady_clock::now();
+            trainEpoch(epoch);
+            if (mControl != nullptr && mControl->cancelRequested()) {
+                status = run_status::kCancelled;
+                break;
+            }
+            recordEpoch(epoch, std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count());
+        }
+    } catch (const std::exception& caught) {
+        status = run_status::kFailed;
+        error = caught.what();
+        spdlog::error("run {}: failed: {}", mRunId, error);
+    }
+
+    result.status = status;
+    result.error = error;
+    result.summary = buildSummary();
+    const double seconds =
+        mRunStartSeconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - mClockStart).count();
+    result.summary["seconds"] = seconds;
+    try {
+        if (!mPendingRows.empty()) {
+            mStore->appendMetrics(mPendingRows);
+            mPendingRows.clear();
+        }
+        if (!error.empty()) {
+            mStore->addEvent(mRunId, "error", error);
+        }
+        mStore->finishRun(mRunId, status, result.summary, error);
+    } catch (const std::exception& storeError) {
+        spdlog::error("run {}: could not record the end of the run: {}", mRunId, storeError.what());
+        if (result.error.empty()) {
+            result.status = run_status::kFailed;
+            result.error = storeError.what();
+        }
+    }
+    spdlog::info("run {}: {} after {} ({} epochs)", mRunId, status, formatSeconds(seconds), mEpochsCompleted);
+
+    EngineEvent finished{EngineEvent::Type::Finished};
+    finished.status = result.status;
+    finished.message = result.error;
+    finished.summary = result.summary;
+    finished.elapsedSeconds = seconds;
+    emit(std::move(finished));
+    return result;
+}
+
+}  // namespace mtlw

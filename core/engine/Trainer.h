@@ -1,0 +1,109 @@
+// One training run, start to finish: data, model, method, optimizer, loop, checkpoints, records.
+// Runs on the calling thread; Engine runs it on a worker thread.
+#pragma once
+
+#include "data/Dataset.h"
+#include "engine/Events.h"
+#include "engine/TrainingControl.h"
+#include "methods/BalancingMethod.h"
+#include "model/MultiTaskModel.h"
+#include "project/Project.h"
+#include "store/RunStore.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mtlw {
+
+struct TrainRequest {
+    /// The project to train, with any command-line overrides already applied.
+    Project project;
+    /// Run store file; empty means RunStore::defaultPathFor(project.filePath).
+    std::string storePath;
+    /// Continue this run from its latest checkpoint instead of starting a new one.
+    std::optional<std::int64_t> resumeRunId;
+    /// Minimum time between Progress events.
+    int progressIntervalMs = 100;
+};
+
+struct TrainResult {
+    std::int64_t runId = 0;
+    /// completed, failed or cancelled; "rejected" when the input was invalid and no run started.
+    std::string status;
+    std::string error;
+    /// True when `error` is about input the user can fix (exit status 2 on the command line).
+    bool inputError = false;
+    nlohmann::json summary;
+};
+
+class Trainer {
+public:
+    /// `events` and `control` may be null; both must outlive the trainer.
+    Trainer(TrainRequest request, EventQueue* events, TrainingControl* control);
+    ~Trainer();
+
+    /// Opens the store, loads the data and builds the model and method.
+    /// Throws InputError on invalid input; nothing is written to the store before this succeeds.
+    void prepare();
+
+    /// Trains; never throws. Errors end the run as "failed" with the message recorded.
+    TrainResult run();
+
+    const Dataset& dataset() const { return mDataset; }
+    MultiTaskModel& model() { return mModel; }
+    const torch::Device& device() const { return mDevice; }
+
+private:
+    struct EpochRecord;
+
+    void createOrReopenRun();
+    void trainEpoch(int epoch);
+    /// Gradient methods: k backward passes for the task gradients on the shared parameters,
+    /// the method's direction on them, and each head's own loss gradient on its head.
+    void backwardWithTaskGradients(const torch::Tensor& taskLosses, const StepContext& context);
+    std::map<std::string, std::map<std::string, double>> evaluate(const Split& split);
+    void recordEpoch(int epoch, double epochSeconds);
+    void applySchedule(int epoch);
+    void emit(EngineEvent event);
+    nlohmann::json buildSummary() const;
+
+    TrainRequest mRequest;
+    EventQueue* mEvents;
+    TrainingControl* mControl;
+
+    std::unique_ptr<RunStore> mStore;
+    Dataset mDataset;
+    torch::Device mDevice{torch::kCPU};
+    MultiTaskModel mModel{nullptr};
+    std::unique_ptr<BalancingMethod> mMethod;
+    std::unique_ptr<torch::optim::Optimizer> mOptimizer;
+    torch::Generator mMethodGenerator;
+
+    std::int64_t mRunId = 0;
+    int mStartEpoch = 1;
+    std::int64_t mStep = 0;
+    double mTrainSeconds = 0.0;
+    std::int64_t mTrainSamples = 0;
+    double mRunStartSeconds = 0.0;
+    std::chrono::steady_clock::time_point mClockStart;
+
+    /// Per-task training metrics of the epoch in progress.
+    std::map<std::string, std::map<std::string, double>> mEpochTrainMetrics;
+    std::vector<MetricRow> mPendingRows;
+
+    double mBestScore = -std::numeric_limits<double>::infinity();
+    int mBestEpoch = 0;
+    nlohmann::json mBestTestMetrics = nlohmann::json::object();
+    nlohmann::json mLastTestMetrics = nlohmann::json::object();
+    int mEpochsCompleted = 0;
+};
+
+/// Loads a run's project snapshot from the store, for resuming it. The snapshot's relative
+/// paths resolve from the run's original project file.
+Project projectOfRun(const RunRecord& run);
+
+}  // namespace mtlw

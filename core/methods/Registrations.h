@@ -1,0 +1,44 @@
+// Registration functions of all balancing methods, one per method file, in listing order.
+#pragma once
+
+#include "methods/BalancingMethod.h"
+
+#include <utility>
+
+namespace mtlw {
+
+using MethodRegistration = std::pair<MethodInfo, MethodFactory> (*)();
+
+std::pair<MethodInfo, MethodFactory> registerEqualWeighting();
+std::pair<MethodInfo, MethodFactory> registerUncertaintyWeighting();
+std::pair<MethodInfo, MethodFactory> registerDynamicWeightAverage();
+std::pair<MethodInfo, MethodFactory> registerMgda();
+std::pair<MethodInfo, MethodFactory> registerPcGrad();
+std::pair<MethodInfo, MethodFactory> registerGradVac();
+std::pair<MethodInfo, MethodFactory> registerGradDrop();
+std::pair<MethodInfo, MethodFactory> registerCaGrad();
+std::pair<MethodInfo, MethodFactory> registerImtl();
+std::pair<MethodInfo, MethodFactory> registerNashMtl();
+std::pair<MethodInfo, MethodFactory> registerAlignedMtl();
+std::pair<MethodInfo, MethodFactory> registerUpGrad();
+std::pair<MethodInfo, MethodFactory> registerDbMtl();
+std::pair<MethodInfo, MethodFactory> registerFairGrad();
+
+inline constexpr MethodRegistration kMethodRegistrations[] = {
+    registerEqualWeighting,
+    registerUncertaintyWeighting,
+    registerDynamicWeightAverage,
+    registerMgda,
+    registerPcGrad,
+    registerGradVac,
+    registerGradDrop,
+    registerCaGrad,
+    registerImtl,
+    registerNashMtl,
+    registerAlignedMtl,
+    registerUpGrad,
+    registerDbMtl,
+    registerFairGrad,
+};
+
+}  // namespace mtlw

@@ -1,0 +1,71 @@
+// The interface of a graph block type (conv, mlp, head, ...), and the registry of all of them.
+// A block type validates its node's params, infers its output shape and creates its module.
+#pragma once
+
+#include "data/Dataset.h"
+#include "project/Project.h"
+#include "util/Errors.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mtlw {
+
+/// Shape of one sample, without the batch dimension.
+using Shape = std::vector<std::int64_t>;
+
+std::string toString(const Shape& shape);
+
+// What block types may read besides their node: the project and the dataset's input and targets.
+struct BuildContext {
+    const Project& project;
+    Shape inputShape;
+    /// Output width of each task's head, by task name (classes, 1 for binary and regression).
+    std::map<std::string, std::int64_t> taskOutputSizes;
+};
+
+class BlockType {
+public:
+    virtual ~BlockType() = default;
+
+    virtual const char* name() const = 0;
+    virtual const char* summary() const = 0;
+    /// Number of incoming edges the block needs (0 for the input node).
+    virtual int inputCount() const { return 1; }
+    /// Whether the block is a task head; its parameters belong to that task alone.
+    virtual bool isHead() const { return false; }
+
+    /// Checks the node's params against its input shapes and returns its output shape.
+    /// Throws InputError naming the project file, the node and the problem.
+    virtual Shape outputShape(const NodeSpec& node, const std::vector<Shape>& inputs,
+                              const BuildContext& context) const = 0;
+
+    /// Creates the module; called only after outputShape accepted the node.
+    virtual torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
+                                        const BuildContext& context) const = 0;
+};
+
+/// All block types, in palette order.
+const std::vector<std::unique_ptr<BlockType>>& blockTypes();
+const BlockType* findBlockType(const std::string& name);
+
+/// The task a head node serves, from its "task" param. Throws InputError if missing.
+std::string headTask(const NodeSpec& node, const Project& project);
+
+/// Throws InputError "<project file>: node '<id>' (<type>): <problem>".
+[[noreturn]] void failNode(const Project& project, const NodeSpec& node, const std::string& problem);
+
+// A node got an input of the wrong shape. Graph planning adds the feeding node and its shape.
+class ShapeError : public InputError {
+public:
+    using InputError::InputError;
+};
+
+/// Throws ShapeError with the same message form as failNode.
+[[noreturn]] void failShape(const Project& project, const NodeSpec& node, const std::string& problem);
+
+}  // namespace mtlw

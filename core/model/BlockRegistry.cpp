@@ -1,0 +1,65 @@
+#include "model/Block.h"
+
+#include "model/Blocks.h"
+#include "util/Errors.h"
+
+#include <filesystem>
+
+namespace mtlw {
+
+std::string toString(const Shape& shape) {
+    std::string text = "[";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        text += (i == 0 ? "" : ", ") + std::to_string(shape[i]);
+    }
+    return text + "]";
+}
+
+const std::vector<std::unique_ptr<BlockType>>& blockTypes() {
+    static const std::vector<std::unique_ptr<BlockType>> types = [] {
+        std::vector<std::unique_ptr<BlockType>> list;
+        list.push_back(makeInputBlock());
+        list.push_back(makeConvBlock());
+        list.push_back(makeFlattenBlock());
+        list.push_back(makeMlpBlock());
+        list.push_back(makeHeadBlock());
+        return list;
+    }();
+    return types;
+}
+
+const BlockType* findBlockType(const std::string& name) {
+    for (const auto& type : blockTypes()) {
+        if (name == type->name()) {
+            return type.get();
+        }
+    }
+    return nullptr;
+}
+
+namespace {
+
+std::string nodeMessage(const Project& project, const NodeSpec& node, const std::string& problem) {
+    const std::string source =
+        project.filePath.empty() ? project.name : std::filesystem::path(project.filePath).filename().string();
+    return source + ": node '" + node.id + "' (" + node.type + "): " + problem;
+}
+
+}  // namespace
+
+void failNode(const Project& project, const NodeSpec& node, const std::string& problem) {
+    throw InputError(nodeMessage(project, node, problem));
+}
+
+void failShape(const Project& project, const NodeSpec& node, const std::string& problem) {
+    throw ShapeError(nodeMessage(project, node, problem));
+}
+
+std::string headTask(const NodeSpec& node, const Project& project) {
+    if (!node.params.contains("task") || !node.params.at("task").is_string()) {
+        failNode(project, node, "params.task is missing; name the task this head predicts");
+    }
+    return node.params.at("task").get<std::string>();
+}
+
+}  // namespace mtlw

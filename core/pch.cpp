@@ -1,0 +1,1 @@
+// Compiles the precompiled header once; the other core libraries reuse it.

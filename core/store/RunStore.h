@@ -1,0 +1,163 @@
+// The run store: every run, metric, checkpoint and event of a project, in one SQLite file.
+// Schema and migrations are documented in docs/run-store.md.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace mtlw {
+
+/// Run status as stored: "running", "completed", "failed", "cancelled", "interrupted".
+namespace run_status {
+inline constexpr const char* kRunning = "running";
+inline constexpr const char* kCompleted = "completed";
+inline constexpr const char* kFailed = "failed";
+inline constexpr const char* kCancelled = "cancelled";
+inline constexpr const char* kInterrupted = "interrupted";
+}  // namespace run_status
+
+struct NewRun {
+    std::string projectPath;
+    std::string projectName;
+    /// The project JSON as trained, so a run can be reproduced after the file changes.
+    std::string projectJson;
+    std::string method;
+    std::uint64_t seed = 0;
+    std::string device;
+    std::string codeVersion;
+};
+
+struct RunRecord {
+    std::int64_t id = 0;
+    std::string projectPath;
+    std::string projectName;
+    std::string projectJson;
+    std::string method;
+    std::string status;
+    /// ISO 8601 UTC times; endedAt is empty while the run has not ended.
+    std::string startedAt;
+    std::string endedAt;
+    std::uint64_t seed = 0;
+    std::string device;
+    std::string codeVersion;
+    /// Why the run failed or was interrupted; empty otherwise.
+    std::string error;
+    /// Final results written by the engine (per-task test metrics, throughput).
+    nlohmann::json summary = nlohmann::json::object();
+};
+
+struct MetricRow {
+    std::int64_t runId = 0;
+    std::int64_t step = 0;
+    int epoch = 0;
+    /// "train", "validation" or "test".
+    std::string split;
+    /// Task name; empty for run-level values such as samples_per_second.
+    std::string task;
+    std::string name;
+    double value = 0.0;
+    /// Seconds since the run started.
+    double wallTime = 0.0;
+};
+
+struct MetricFilter {
+    std::optional<std::string> split;
+    std::optional<std::string> task;
+    std::optional<std::string> name;
+};
+
+struct CheckpointRecord {
+    std::int64_t id = 0;
+    std::int64_t runId = 0;
+    int epoch = 0;
+    std::int64_t step = 0;
+    std::string path;
+    /// Validation score used to pick the best checkpoint; higher is better.
+    double score = 0.0;
+    bool isBest = false;
+    std::string createdAt;
+};
+
+struct EventRecord {
+    std::int64_t id = 0;
+    std::int64_t runId = 0;
+    std::string time;
+    /// "info", "warning" or "error".
+    std::string level;
+    std::string message;
+};
+
+// One connection to a run store file. Not thread-safe: use one RunStore per thread.
+// SQLite in WAL mode lets one writer and many readers work on the same file.
+class RunStore {
+public:
+    /// Opens or creates the store, migrates it to the current schema, and marks runs whose
+    /// process has died as "interrupted". Throws InputError if the file cannot be opened,
+    /// created or written, naming the path.
+    explicit RunStore(const std::string& path);
+    ~RunStore();
+    RunStore(const RunStore&) = delete;
+    RunStore& operator=(const RunStore&) = delete;
+
+    /// The default store for a project: "dir/name.mtlw" -> "dir/name.runs.sqlite".
+    static std::string defaultPathFor(const std::string& projectPath);
+    /// The schema version this build creates and reads; see store/StoreSchema.h.
+    static int schemaVersion();
+
+    const std::string& path() const { return mPath; }
+
+    /// Inserts a run with status "running", owned by this process; returns its id.
+    std::int64_t createRun(const NewRun& run);
+    /// Marks a run as running again in this process (resume) and clears its end time and
+    /// error. Throws InputError when the run does not exist, is running or has completed.
+    void reopenRun(std::int64_t runId);
+    /// Sets the final status, end time, error and summary of a run. status is "completed",
+    /// "failed", "cancelled" or "interrupted"; throws std::invalid_argument otherwise or
+    /// when the run does not exist.
+    void finishRun(std::int64_t runId, const std::string& status, const nlohmann::json& summary,
+                   const std::string& error = {});
+
+    /// Inserts the rows in one transaction: either all of them are stored or none.
+    void appendMetrics(const std::vector<MetricRow>& rows);
+    /// Inserts a checkpoint and returns its id; checkpoint.id is ignored, and an empty
+    /// createdAt is set to now. Clears isBest on the run's other checkpoints when
+    /// checkpoint.isBest is set, so a run has at most one best checkpoint.
+    std::int64_t addCheckpoint(const CheckpointRecord& checkpoint);
+    /// Inserts an event stamped with the current time; level is "info", "warning" or "error".
+    void addEvent(std::int64_t runId, const std::string& level, const std::string& message);
+
+    std::optional<RunRecord> run(std::int64_t runId) const;
+    /// Runs of one project (by path), or all runs when projectPath is empty; newest first.
+    std::vector<RunRecord> runs(const std::string& projectPath = {}) const;
+    /// Metrics of a run in insertion order. A value stored as NaN reads back as NaN.
+    std::vector<MetricRow> metrics(std::int64_t runId, const MetricFilter& filter = {}) const;
+    /// Checkpoints of a run in insertion order.
+    std::vector<CheckpointRecord> checkpoints(std::int64_t runId) const;
+    /// The checkpoint added last.
+    std::optional<CheckpointRecord> latestCheckpoint(std::int64_t runId) const;
+    std::optional<CheckpointRecord> bestCheckpoint(std::int64_t runId) const;
+    /// Events of a run, oldest first.
+    std::vector<EventRecord> events(std::int64_t runId) const;
+
+    /// Ids of the runs this constructor marked "interrupted" because their process died.
+    const std::vector<std::int64_t>& interruptedAtOpen() const { return mInterruptedAtOpen; }
+
+    /// The raw connection, for area-specific tables added by later migrations.
+    sqlite3* handle() const { return mDb; }
+
+private:
+    void configureConnection();
+    void markInterruptedRuns();
+
+    std::string mPath;
+    sqlite3* mDb = nullptr;
+    std::vector<std::int64_t> mInterruptedAtOpen;
+};
+
+}  // namespace mtlw

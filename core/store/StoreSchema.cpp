@@ -1,0 +1,175 @@
+#include "store/StoreSchema.h"
+
+#include "store/Sqlite.h"
+#include "util/Errors.h"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace mtlw::store_schema {
+
+namespace {
+
+// Version 1: runs, metrics, checkpoints and events. Units and meanings: docs/run-store.md.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_path     TEXT NOT NULL,
+    project_name     TEXT NOT NULL,
+    project_json     TEXT NOT NULL,
+    method           TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    started_at       TEXT NOT NULL,
+    ended_at         TEXT,
+    seed             INTEGER NOT NULL,
+    device           TEXT NOT NULL,
+    code_version     TEXT NOT NULL,
+    error            TEXT NOT NULL DEFAULT '',
+    summary_json     TEXT NOT NULL DEFAULT '{}',
+    owner_hostname   TEXT NOT NULL,
+    owner_pid        INTEGER NOT NULL,
+    owner_start_time INTEGER NOT NULL
+);
+CREATE INDEX runs_project_path ON runs (project_path);
+CREATE INDEX runs_status ON runs (status);
+
+CREATE TABLE metrics (
+    run_id    INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    epoch     INTEGER NOT NULL,
+    split     TEXT NOT NULL,
+    task      TEXT NOT NULL DEFAULT '',
+    name      TEXT NOT NULL,
+    value     REAL,
+    wall_time REAL NOT NULL
+);
+CREATE INDEX metrics_run_task_name ON metrics (run_id, task, name);
+CREATE INDEX metrics_run_split ON metrics (run_id, split);
+
+CREATE TABLE checkpoints (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    epoch      INTEGER NOT NULL,
+    step       INTEGER NOT NULL,
+    path       TEXT NOT NULL,
+    score      REAL,
+    is_best    INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX checkpoints_run ON checkpoints (run_id);
+CREATE UNIQUE INDEX checkpoints_one_best ON checkpoints (run_id) WHERE is_best = 1;
+
+CREATE TABLE events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    time    TEXT NOT NULL,
+    level   TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX events_run ON events (run_id);
+)sql";
+
+std::vector<Migration> buildMigrations() {
+    std::vector<Migration> steps;
+    steps.push_back({1, "create runs, metrics, checkpoints and events",
+                     [](sqlite3* db) { sqlite::exec(db, kSchemaV1, "create schema version 1"); }});
+    // Append version 2 here.
+
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (steps[i].version != static_cast<int>(i) + 1)
+            throw std::logic_error("run store migrations must be numbered 1, 2, 3 ... in order");
+    }
+    return steps;
+}
+
+bool tableExists(sqlite3* db, const char* name) {
+    sqlite::Statement query(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                            "look up table");
+    query.bindText(1, name);
+    return query.step();
+}
+
+void writeVersion(sqlite3* db, int version) {
+    sqlite::Statement update(db,
+                             "INSERT INTO meta (key, value) VALUES ('schema_version', ?1) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             "write schema version");
+    update.bindText(1, std::to_string(version));
+    update.run();
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> steps = buildMigrations();
+    return steps;
+}
+
+int currentVersion() {
+    return migrations().back().version;
+}
+
+int readVersion(sqlite3* db, const std::string& path) {
+    const std::string notRunStore = path + ": the file is an SQLite database but not an MTL Workbench run store";
+    if (!tableExists(db, "meta")) {
+        sqlite::Statement anyTable(db, "SELECT 1 FROM sqlite_master LIMIT 1", "read schema");
+        if (anyTable.step())
+            throw InputError(notRunStore + " (it has no meta table); pass --runs-db FILE to use another file");
+        return 0;
+    }
+
+    sqlite::Statement query(db, "SELECT value FROM meta WHERE key = 'schema_version'", "read schema version");
+    if (!query.step())
+        throw InputError(notRunStore + " (meta has no schema_version); pass --runs-db FILE to use another file");
+    const std::string text = query.columnText(0);
+    std::size_t parsed = 0;
+    int version = -1;
+    try {
+        version = std::stoi(text, &parsed);
+    } catch (const std::exception&) {
+        parsed = 0;
+    }
+    if (parsed != text.size() || version < 0)
+        throw InputError(path + ": invalid run store schema_version '" + text +
+                         "' in table meta; expected a whole number");
+    return version;
+}
+
+void migrate(sqlite3* db, const std::string& path) {
+    const int target = currentVersion();
+    int version = readVersion(db, path);
+    if (version == target)
+        return;
+
+    if (version < target) {
+        sqlite::Transaction transaction(db, "migrate the run store schema");
+        // Another process may have migrated the file while this one waited for the lock.
+        version = readVersion(db, path);
+        if (version <= target) {
+            for (const Migration& step : migrations()) {
+                if (step.version <= version)
+                    continue;
+                step.apply(db);
+                writeVersion(db, step.version);
+            }
+            transaction.commit();
+            if (version == 0)
+                spdlog::info("Run store {}: created with schema version {}", path, target);
+            else
+                spdlog::info("Run store {}: migrated schema from version {} to {}", path, version, target);
+            return;
+        }
+    }
+
+    throw InputError(path + ": run store schema version " + std::to_string(version) +
+                     " is newer than this build supports (" + std::to_string(target) +
+                     "); upgrade MTL Workbench");
+}
+
+}  // namespace mtlw::store_schema

@@ -113,12 +113,13 @@ private slots:
     void createSetsSchemaVersion() {
         const std::string path = storePath("create.runs.sqlite");
         RunStore store(path);
-        QCOMPARE(RunStore::schemaVersion(), 1);
-        QCOMPARE(queryText(store.handle(), "SELECT value FROM meta WHERE key = 'schema_version'"), std::string("1"));
+        QCOMPARE(RunStore::schemaVersion(), 2);
+        QCOMPARE(queryText(store.handle(), "SELECT value FROM meta WHERE key = 'schema_version'"), std::string("2"));
         QCOMPARE(queryText(store.handle(), "PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(queryText(store.handle(), "PRAGMA foreign_keys"), std::string("1"));
         QCOMPARE(queryText(store.handle(), "PRAGMA synchronous"), std::string("1"));  // NORMAL
-        for (const char* table : {"runs", "metrics", "checkpoints", "events"}) {
+        for (const char* table :
+             {"runs", "metrics", "checkpoints", "events", "gradient_steps", "gradient_tasks", "gradient_pairs"}) {
             const std::string sql = std::string("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '") +
                                     table + "'";
             QCOMPARE(queryText(store.handle(), sql), std::string(table));
@@ -137,7 +138,7 @@ private slots:
             runId = store.createRun(makeRun("p.mtlw"));
         }
         RunStore store(path);
-        QCOMPARE(queryText(store.handle(), "SELECT value FROM meta WHERE key = 'schema_version'"), std::string("1"));
+        QCOMPARE(queryText(store.handle(), "SELECT value FROM meta WHERE key = 'schema_version'"), std::string("2"));
         QCOMPARE(queryText(store.handle(), "SELECT COUNT(*) FROM meta"), std::string("1"));
         QVERIFY(store.run(runId).has_value());
     }
@@ -146,7 +147,7 @@ private slots:
         const QString path = mDir.filePath("empty.runs.sqlite");
         QVERIFY(writeFile(path, QByteArray()));
         RunStore store(path.toStdString());
-        QCOMPARE(queryText(store.handle(), "SELECT value FROM meta WHERE key = 'schema_version'"), std::string("1"));
+        QCOMPARE(queryText(store.handle(), "SELECT value FROM meta WHERE key = 'schema_version'"), std::string("2"));
         QVERIFY(store.runs().empty());
     }
 
@@ -154,12 +155,72 @@ private slots:
         const std::string path = storePath("newer.runs.sqlite");
         {
             RunStore store(path);
-            QVERIFY(execSql(store.handle(), "UPDATE meta SET value = '3' WHERE key = 'schema_version'"));
+            QVERIFY(execSql(store.handle(), "UPDATE meta SET value = '9' WHERE key = 'schema_version'"));
         }
         const auto message = inputErrorOf([&] { RunStore store(path); });
         QVERIFY(message.has_value());
-        QCOMPARE(*message, path + ": run store schema version 3 is newer than this build supports (1); "
+        QCOMPARE(*message, path + ": run store schema version 9 is newer than this build supports (2); "
                                   "upgrade MTL Workbench");
+    }
+
+    void versionOneStoreMigrated() {
+        const std::string path = storePath("v1.runs.sqlite");
+        std::int64_t runId = 0;
+        {
+            RunStore store(path);
+            runId = store.createRun(makeRun("p.mtlw"));
+            QVERIFY(execSql(store.handle(), "DROP TABLE gradient_steps; DROP TABLE gradient_tasks; "
+                                            "DROP TABLE gradient_pairs; "
+                                            "UPDATE meta SET value = '1' WHERE key = 'schema_version'"));
+        }
+        RunStore store(path);
+        QCOMPARE(queryText(store.handle(), "SELECT value FROM meta WHERE key = 'schema_version'"), std::string("2"));
+        QCOMPARE(queryText(store.handle(), "SELECT name FROM sqlite_master WHERE name = 'gradient_pairs'"),
+                 std::string("gradient_pairs"));
+        QVERIFY(store.run(runId).has_value());
+    }
+
+    void gradientStatsRoundTrip() {
+        RunStore store(storePath("gradients.runs.sqlite"));
+        const std::int64_t runId = store.createRun(makeRun("g.mtlw"));
+        std::vector<GradientStatsRecord> records;
+        for (std::int64_t step : {10, 20}) {
+            GradientStatsRecord record;
+            record.runId = runId;
+            record.step = step;
+            record.epoch = 1;
+            record.wallTime = 0.5 * step;
+            record.tasks = {"a", "b", "c"};
+            record.norms = {1.0, 2.0, 3.0};
+            record.weights = {0.2, 0.3, 0.5};
+            const double cosineAB = step == 10 ? -0.5 : 0.25;
+            record.cosine = {{1.0, cosineAB, 0.1}, {cosineAB, 1.0, -0.2}, {0.1, -0.2, 1.0}};
+            record.magnitudeSimilarity = {{1.0, 0.8, 0.6}, {0.8, 1.0, 0.9}, {0.6, 0.9, 1.0}};
+            record.conflictFraction = step == 10 ? 2.0 / 3.0 : 1.0 / 3.0;
+            records.push_back(record);
+        }
+        store.appendGradientStats(records);
+
+        const auto stored = store.gradientStats(runId);
+        QCOMPARE(stored.size(), std::size_t(2));
+        QCOMPARE(stored[0].step, std::int64_t(10));
+        QCOMPARE(stored[0].tasks, (std::vector<std::string>{"a", "b", "c"}));
+        QCOMPARE(stored[0].norms, (std::vector<double>{1.0, 2.0, 3.0}));
+        QCOMPARE(stored[0].weights, (std::vector<double>{0.2, 0.3, 0.5}));
+        QCOMPARE(stored[0].cosine, records[0].cosine);
+        QCOMPARE(stored[1].magnitudeSimilarity, records[1].magnitudeSimilarity);
+        QCOMPARE(stored[1].conflictFraction, 1.0 / 3.0);
+
+        const auto summary = store.conflictSummary(runId);
+        QCOMPARE(summary.size(), std::size_t(3));
+        QCOMPARE(summary[0].taskA, std::string("a"));
+        QCOMPARE(summary[0].taskB, std::string("b"));
+        QCOMPARE(summary[0].meanCosine, (-0.5 + 0.25) / 2.0);
+        QCOMPARE(summary[0].conflictFrequency, 0.5);
+        QCOMPARE(summary[0].steps, std::int64_t(2));
+        QCOMPARE(summary[2].taskA, std::string("b"));
+        QCOMPARE(summary[2].conflictFrequency, 1.0);
+        QCOMPARE(summary[1].conflictFrequency, 0.0);
     }
 
     void runRoundTrip() {

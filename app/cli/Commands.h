@@ -8,8 +8,11 @@ namespace mtlw::cli {
 
 void addTrainCommand(CLI::App& app, int& exitCode);
 void addResumeCommand(CLI::App& app, int& exitCode);
+void addBaselineCommand(CLI::App& app, int& exitCode);
 void addRunsCommand(CLI::App& app, int& exitCode);
 void addShowCommand(CLI::App& app, int& exitCode);
 void addMethodsCommand(CLI::App& app, int& exitCode);
+void addConflictsCommand(CLI::App& app, int& exitCode);
+void addAggregateCommand(CLI::App& app, int& exitCode);
 
 }  // namespace mtlw::cli

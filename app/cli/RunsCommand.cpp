@@ -115,6 +115,12 @@ void addShowCommand(CLI::App& app, int& exitCode) {
                         run->summary.value("epochs_completed", 0), run->summary.value("best_epoch", 0));
             std::printf("  speed:    %.0f training samples/s\n", run->summary.value("samples_per_second", 0.0));
         }
+        if (run->summary.contains("delta_m")) {
+            std::printf("  delta_m:  %+.2f%% against the single-task baselines\n", run->summary["delta_m"].get<double>());
+        }
+        if (run->summary.contains("baseline_task")) {
+            std::cout << "  baseline: single-task run of task " << run->summary["baseline_task"].get<std::string>() << "\n";
+        }
         if (run->summary.contains("tasks")) {
             std::cout << "  test metrics:\n";
             for (const auto& [task, metrics] : run->summary["tasks"].items()) {

@@ -2,6 +2,7 @@
 #include "Commands.h"
 #include "TrainingSession.h"
 
+#include "engine/Baselines.h"
 #include "methods/BalancingMethod.h"
 #include "store/RunStore.h"
 #include "util/Errors.h"
@@ -13,6 +14,7 @@ namespace {
 struct TrainOptions {
     std::string projectPath;
     int epochs = 0;
+    int batchSize = 0;
     std::string method;
     std::int64_t seed = -1;
     std::string device;
@@ -28,6 +30,8 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
     command->add_option("PROJECT", options->projectPath, "Project file (.mtlw)")->required();
     command->add_option("--epochs", options->epochs, "Number of epochs (overrides training.epochs)")
         ->check(CLI::PositiveNumber);
+    command->add_option("--batch-size", options->batchSize, "Samples per training step (overrides training.batch_size)")
+        ->check(CLI::PositiveNumber);
     command->add_option("--method", options->method, "Balancing method (overrides training.method.name)");
     command->add_option("--seed", options->seed, "Random seed (overrides training.seed)")->check(CLI::NonNegativeNumber);
     command->add_option("--device", options->device, "auto, cpu, cuda or cuda:N (overrides training.device)");
@@ -39,6 +43,9 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
         auto& training = request.project.training;
         if (options->epochs > 0) {
             training.epochs = options->epochs;
+        }
+        if (options->batchSize > 0) {
+            training.batchSize = options->batchSize;
         }
         if (!options->method.empty()) {
             training.method.name = options->method;
@@ -53,6 +60,44 @@ void addTrainCommand(CLI::App& app, int& exitCode) {
         createMethod(training.method.name, training.method.params, "training.method");
         request.storePath = options->runsDb;
         exitCode = runTrainingSession(std::move(request), options->json);
+    });
+}
+
+void addBaselineCommand(CLI::App& app, int& exitCode) {
+    auto options = std::make_shared<TrainOptions>();
+    CLI::App* command = app.add_subcommand(
+        "baseline", "Train one single-task model per task of a project, the reference for Δm%");
+    command->add_option("PROJECT", options->projectPath, "Project file (.mtlw)")->required();
+    command->add_option("--epochs", options->epochs, "Number of epochs (overrides training.epochs)")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--seed", options->seed, "Random seed (overrides training.seed)")->check(CLI::NonNegativeNumber);
+    command->add_option("--device", options->device, "auto, cpu, cuda or cuda:N (overrides training.device)");
+    command->add_option("--runs-db", options->runsDb, "Run store file (default: PROJECT's .runs.sqlite beside it)");
+    command->add_flag("--json", options->json, "Print one JSON object per task run");
+    command->callback([options, &exitCode] {
+        const Project project = loadProject(options->projectPath);
+        exitCode = 0;
+        for (const auto& task : project.tasks) {
+            TrainRequest request;
+            request.project = singleTaskProject(project, task.name);
+            auto& training = request.project.training;
+            if (options->epochs > 0) {
+                training.epochs = options->epochs;
+            }
+            if (options->seed >= 0) {
+                training.seed = static_cast<std::uint64_t>(options->seed);
+            }
+            if (!options->device.empty()) {
+                training.device = options->device;
+            }
+            request.storePath = options->runsDb;
+            request.baselineTask = task.name;
+            const int status = runTrainingSession(std::move(request), options->json);
+            if (status != 0) {
+                exitCode = status;
+                return;
+            }
+        }
     });
 }
 

@@ -88,6 +88,12 @@ void printSummary(const TrainResult& result) {
             std::cout << "\n";
         }
     }
+    if (result.summary.contains("delta_m")) {
+        char text[64];
+        std::snprintf(text, sizeof text, "delta_m: %+.2f%% against the single-task baselines\n",
+                      result.summary["delta_m"].get<double>());
+        std::cout << text;
+    }
 }
 
 }  // namespace
@@ -129,6 +135,12 @@ int runTrainingSession(TrainRequest request, bool json) {
                             {"samples_per_second", result.summary.value("samples_per_second", 0.0)}};
         if (!result.error.empty()) {
             line["error"] = result.error;
+        }
+        if (result.summary.contains("delta_m")) {
+            line["delta_m"] = result.summary["delta_m"];
+        }
+        if (result.summary.contains("baseline_task")) {
+            line["baseline_task"] = result.summary["baseline_task"];
         }
         std::cout << line.dump() << std::endl;
     } else {

@@ -20,9 +20,12 @@ int main(int argc, char** argv) {
     int exitCode = 0;
     mtlw::cli::addTrainCommand(app, exitCode);
     mtlw::cli::addResumeCommand(app, exitCode);
+    mtlw::cli::addBaselineCommand(app, exitCode);
     mtlw::cli::addRunsCommand(app, exitCode);
     mtlw::cli::addShowCommand(app, exitCode);
     mtlw::cli::addMethodsCommand(app, exitCode);
+    mtlw::cli::addConflictsCommand(app, exitCode);
+    mtlw::cli::addAggregateCommand(app, exitCode);
 
     auto logger = spdlog::stderr_color_mt("mtlw");
     logger->set_pattern("[%H:%M:%S] %^%l%$ %v");

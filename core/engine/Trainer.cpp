@@ -1,7 +1,9 @@
 #include "engine/Trainer.h"
 
+#include "engine/Baselines.h"
 #include "engine/Checkpoint.h"
 #include "engine/Device.h"
+#include "engine/GradientDiagnostics.h"
 #include "engine/TaskObjective.h"
 #include "model/GraphPlan.h"
 #include "util/Errors.h"
@@ -92,6 +94,21 @@ void Trainer::prepare() {
     mModel->to(mDevice);
 
     mMethod = createMethod(project.training.method.name, project.training.method.params, "training.method");
+    mUseRepresentation = mMethod->info().kind == MethodKind::Gradient &&
+                         (project.training.gradientMode == "representation" || mMethod->info().usesRepresentation);
+    if (mUseRepresentation && !mModel->hasSharedRepresentation()) {
+        throw InputError("method " + mMethod->info().name +
+                         " takes task gradients on the shared representation, but the heads read different nodes; "
+                         "connect every head to the same node or set training.gradient_mode to parameters");
+    }
+    if (mUseRepresentation && project.training.samRho > 0.0) {
+        throw InputError("training.sam_rho needs task gradients on the shared parameters, but method " +
+                         mMethod->info().name + " takes them on the shared representation; set sam_rho to 0 or "
+                         "training.gradient_mode to parameters");
+    }
+    for (const auto& task : project.tasks) {
+        mTaskNames.push_back(task.name);
+    }
     mMethod->reset(static_cast<int>(project.tasks.size()), mDevice);
     std::vector<torch::Tensor> parameters = mModel->parameters();
     for (const auto& parameter : mMethod->parameters()) {
@@ -213,7 +230,18 @@ void Trainer::trainEpoch(int epoch) {
         const std::int64_t begin = batch * batchSize;
         const torch::Tensor indices = order.slice(0, begin, std::min(begin + batchSize, count));
         const torch::Tensor inputs = train.inputs.index_select(0, indices).to(mDevice, true);
-        const ModelOutput output = mModel->forward(inputs);
+        // In representation mode the heads read a detached copy of the shared representation,
+        // so that task gradients can be taken with respect to it.
+        torch::Tensor representation;
+        torch::Tensor detachedRepresentation;
+        ModelOutput output;
+        if (mUseRepresentation) {
+            representation = mModel->forwardRepresentation(inputs);
+            detachedRepresentation = representation.detach().requires_grad_(true);
+            output = mModel->forwardHeads(detachedRepresentation);
+        } else {
+            output = mModel->forward(inputs);
+        }
 
         std::vector<torch::Tensor> losses;
         std::vector<torch::Tensor> batchTargets;
@@ -238,13 +266,36 @@ void Trainer::trainEpoch(int epoch) {
         }
 
         StepContext context{mStep, epoch, static_cast<int>(tasks.size()), &mMethodGenerator};
+        const int conflictEvery = project.training.conflictEverySteps;
+        const bool diagnose = conflictEvery > 0 && mStep % conflictEvery == 0 && tasks.size() >= 2;
         mOptimizer->zero_grad();
+        const bool sharpnessAware = project.training.samRho > 0.0;
+        const Batch batchData{inputs, batchTargets};
+        torch::Tensor taskGradients;
         if (mMethod->info().kind == MethodKind::Gradient) {
-            backwardWithTaskGradients(taskLosses, context);
+            taskGradients = backwardWithTaskGradients(taskLosses, representation, detachedRepresentation, context,
+                                                      sharpnessAware ? &batchData : nullptr);
         } else {
+            if (diagnose || sharpnessAware) {
+                taskGradients = taskGradientMatrix(taskLosses, mModel->sharedParameters());
+            }
             mMethod->combineLosses(taskLosses, context).backward();
+            if (sharpnessAware) {
+                // The method's weights combine the task gradients taken at the perturbed points.
+                const torch::Tensor flat = sharpnessAwareGradients(batchData, taskGradients);
+                const torch::Tensor weights = mMethod->lastWeights().to(flat.device(), flat.scalar_type());
+                assignSharedGradients(torch::matmul(weights, flat));
+            }
         }
         mOptimizer->step();
+        if (diagnose) {
+            GradientStatsRecord stats = gradientStats(taskGradients, mTaskNames, mMethod->lastWeights());
+            stats.runId = mRunId;
+            stats.step = mStep;
+            stats.epoch = epoch;
+            stats.wallTime = mRunStartSeconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - mClockStart).count();
+            mPendingGradientStats.push_back(std::move(stats));
+        }
 
         for (size_t t = 0; t < tasks.size(); ++t) {
             accumulators[t].add(output.taskOutputs[t], batchTargets[t], losses[t]);
@@ -295,22 +346,32 @@ void Trainer::trainEpoch(int epoch) {
     mMethod->endEpoch(meanLosses);
 }
 
-void Trainer::backwardWithTaskGradients(const torch::Tensor& taskLosses, const StepContext& context) {
-    // Task gradients on the shared parameters, one row per task.
-    const std::vector<torch::Tensor> shared = mModel->sharedParameters();
+torch::Tensor Trainer::taskGradientMatrix(const torch::Tensor& taskLosses, const std::vector<torch::Tensor>& inputs) {
     std::vector<torch::Tensor> rows;
     for (std::int64_t t = 0; t < taskLosses.size(0); ++t) {
-        const auto gradients = torch::autograd::grad({taskLosses[t]}, shared, {}, /*retain_graph=*/true,
+        const auto gradients = torch::autograd::grad({taskLosses[t]}, inputs, {}, /*retain_graph=*/true,
                                                      /*create_graph=*/false, /*allow_unused=*/true);
         std::vector<torch::Tensor> flat;
-        for (size_t p = 0; p < shared.size(); ++p) {
-            flat.push_back(gradients[p].defined() ? gradients[p].reshape(-1) : torch::zeros({shared[p].numel()}, shared[p].options()));
+        for (size_t p = 0; p < inputs.size(); ++p) {
+            flat.push_back(gradients[p].defined() ? gradients[p].reshape(-1)
+                                                  : torch::zeros({inputs[p].numel()}, inputs[p].options()));
         }
         rows.push_back(torch::cat(flat));
     }
-    const Aggregation aggregation = mMethod->aggregate(torch::stack(rows), taskLosses.detach(), context);
+    return torch::stack(rows);
+}
 
-    // Heads train on their own task's loss; the shared parameters take the method's direction.
+torch::Tensor Trainer::backwardWithTaskGradients(const torch::Tensor& taskLosses, const torch::Tensor& representation,
+                                                 const torch::Tensor& detachedRepresentation, const StepContext& context,
+                                                 const Batch* sharpnessBatch) {
+    const std::vector<torch::Tensor> shared = mModel->sharedParameters();
+    torch::Tensor gradients =
+        mUseRepresentation ? taskGradientMatrix(taskLosses, {detachedRepresentation}) : taskGradientMatrix(taskLosses, shared);
+    const torch::Tensor aggregated =
+        sharpnessBatch != nullptr ? sharpnessAwareGradients(*sharpnessBatch, gradients) : gradients;
+    const Aggregation aggregation = mMethod->aggregate(aggregated, taskLosses.detach(), context);
+
+    // Heads train on their own task's loss; the shared part follows the method's direction.
     std::vector<torch::Tensor> heads;
     for (size_t t = 0; t < mRequest.project.tasks.size(); ++t) {
         for (const auto& parameter : mModel->headParameters(t)) {
@@ -318,12 +379,54 @@ void Trainer::backwardWithTaskGradients(const torch::Tensor& taskLosses, const S
         }
     }
     torch::autograd::backward({taskLosses.sum()}, {}, /*retain_graph=*/false, /*create_graph=*/false, heads);
+    if (mUseRepresentation) {
+        representation.backward(aggregation.direction.view_as(representation));
+    } else {
+        assignSharedGradients(aggregation.direction);
+    }
+    return gradients;
+}
+
+void Trainer::assignSharedGradients(const torch::Tensor& direction) {
     std::int64_t offset = 0;
-    for (const auto& parameter : shared) {
+    for (const auto& parameter : mModel->sharedParameters()) {
         const std::int64_t count = parameter.numel();
-        parameter.mutable_grad() = aggregation.direction.slice(0, offset, offset + count).view_as(parameter).clone();
+        parameter.mutable_grad() = direction.slice(0, offset, offset + count).view_as(parameter).clone();
         offset += count;
     }
+}
+
+torch::Tensor Trainer::sharpnessAwareGradients(const Batch& batch, const torch::Tensor& gradients) {
+    const auto& tasks = mRequest.project.tasks;
+    const std::vector<torch::Tensor> shared = mModel->sharedParameters();
+    const double rho = mRequest.project.training.samRho;
+    const auto moveShared = [&shared](const torch::Tensor& step, double sign) {
+        torch::NoGradGuard noGrad;
+        std::int64_t offset = 0;
+        for (const auto& parameter : shared) {
+            const std::int64_t count = parameter.numel();
+            parameter.add_(step.slice(0, offset, offset + count).view_as(parameter), sign);
+            offset += count;
+        }
+    };
+
+    std::vector<torch::Tensor> rows;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+        const torch::Tensor gradient = gradients[static_cast<std::int64_t>(t)];
+        const double norm = gradient.norm().item<double>();
+        if (norm == 0.0) {
+            rows.push_back(gradient);
+            continue;
+        }
+        // Ascend to the sharpest nearby point for this task, take its gradient there, come back.
+        const torch::Tensor perturbation = gradient * (rho / norm);
+        moveShared(perturbation, 1.0);
+        const ModelOutput output = mModel->forward(batch.inputs);
+        const torch::Tensor loss = taskLoss(tasks[t], output.taskOutputs[t], batch.targets[t]);
+        rows.push_back(taskGradientMatrix(loss.unsqueeze(0), shared)[0]);
+        moveShared(perturbation, -1.0);
+    }
+    return torch::stack(rows);
 }
 
 std::map<std::string, std::map<std::string, double>> Trainer::evaluate(const Split& split) {
@@ -375,7 +478,6 @@ void Trainer::recordEpoch(int epoch, double epochSeconds) {
     const double samplesPerSecond = mTrainSeconds > 0.0 ? mTrainSamples / mTrainSeconds : 0.0;
     rows.push_back({mRunId, mStep, epoch, "train", "", "epoch_seconds", epochSeconds, wallTime});
     rows.push_back({mRunId, mStep, epoch, "train", "", "samples_per_second", samplesPerSecond, wallTime});
-    mStore->appendMetrics(rows);
 
     // Rank by validation when there is a validation split, else by training metrics.
     const auto& ranking = validation.empty() ? mEpochTrainMetrics : validation;
@@ -414,7 +516,9 @@ void Trainer::recordEpoch(int epoch, double epochSeconds) {
     checkpoint.path = path;
     checkpoint.score = score;
     checkpoint.isBest = isBest;
-    mStore->addCheckpoint(checkpoint);
+    // One transaction: a resumed run restarts after the last epoch whose rows all exist.
+    mStore->recordEpoch(rows, mPendingGradientStats, checkpoint);
+    mPendingGradientStats.clear();
     mEpochsCompleted = epoch;
 
     spdlog::info("run {}: epoch {}/{} done in {}, {} {}{}", mRunId, epoch, project.training.epochs,
@@ -438,6 +542,14 @@ nlohmann::json Trainer::buildSummary() const {
     summary["train_seconds"] = mTrainSeconds;
     summary["samples_per_second"] = mTrainSeconds > 0.0 ? mTrainSamples / mTrainSeconds : 0.0;
     summary["parameters"] = mModel ? mModel->parameterCount() : 0;
+    if (!mRequest.baselineTask.empty()) {
+        summary["baseline_task"] = mRequest.baselineTask;
+    } else if (mStore) {
+        const auto delta = deltaM(mRequest.project, mBestTestMetrics, baselineMetrics(*mStore, mRequest.project.filePath));
+        if (delta) {
+            summary["delta_m"] = *delta;
+        }
+    }
     return summary;
 }
 
@@ -492,6 +604,8 @@ TrainResult Trainer::run() {
             mStore->appendMetrics(mPendingRows);
             mPendingRows.clear();
         }
+        mStore->appendGradientStats(mPendingGradientStats);
+        mPendingGradientStats.clear();
         if (!error.empty()) {
             mStore->addEvent(mRunId, "error", error);
         }

@@ -28,6 +28,8 @@ struct TrainRequest {
     std::optional<std::int64_t> resumeRunId;
     /// Minimum time between Progress events.
     int progressIntervalMs = 100;
+    /// Set when this run is the single-task baseline of that task; recorded in the summary.
+    std::string baselineTask;
 };
 
 struct TrainResult {
@@ -58,13 +60,28 @@ public:
     const torch::Device& device() const { return mDevice; }
 
 private:
-    struct EpochRecord;
+    // One training batch on the device.
+    struct Batch {
+        torch::Tensor inputs;
+        std::vector<torch::Tensor> targets;
+    };
 
     void createOrReopenRun();
     void trainEpoch(int epoch);
-    /// Gradient methods: k backward passes for the task gradients on the shared parameters,
-    /// the method's direction on them, and each head's own loss gradient on its head.
-    void backwardWithTaskGradients(const torch::Tensor& taskLosses, const StepContext& context);
+    /// [k, d] gradients of each task loss with respect to `inputs`, flattened and concatenated.
+    torch::Tensor taskGradientMatrix(const torch::Tensor& taskLosses, const std::vector<torch::Tensor>& inputs);
+    /// Gradient methods: the task gradients (on the shared parameters or the shared representation),
+    /// the method's direction on the shared part, and each head's own loss gradient on its head.
+    /// With `sharpnessBatch`, the method combines sharpness-aware task gradients on that batch.
+    /// Returns the plain task gradients for the diagnostics.
+    torch::Tensor backwardWithTaskGradients(const torch::Tensor& taskLosses, const torch::Tensor& representation,
+                                            const torch::Tensor& detachedRepresentation, const StepContext& context,
+                                            const Batch* sharpnessBatch);
+    /// Sets the gradients of the shared parameters from one flat [d] direction.
+    void assignSharedGradients(const torch::Tensor& direction);
+    /// [k, d] task gradients, each taken at the shared parameters moved by sam_rho along that
+    /// task's normalized gradient (one extra forward and backward pass per task).
+    torch::Tensor sharpnessAwareGradients(const Batch& batch, const torch::Tensor& gradients);
     std::map<std::string, std::map<std::string, double>> evaluate(const Split& split);
     void recordEpoch(int epoch, double epochSeconds);
     void applySchedule(int epoch);
@@ -94,6 +111,10 @@ private:
     /// Per-task training metrics of the epoch in progress.
     std::map<std::string, std::map<std::string, double>> mEpochTrainMetrics;
     std::vector<MetricRow> mPendingRows;
+    std::vector<GradientStatsRecord> mPendingGradientStats;
+    std::vector<std::string> mTaskNames;
+    /// Gradient methods take task gradients on the shared representation instead of the parameters.
+    bool mUseRepresentation = false;
 
     double mBestScore = -std::numeric_limits<double>::infinity();
     int mBestEpoch = 0;

@@ -38,6 +38,9 @@ struct MethodInfo {
     /// One line for `mtlw methods`.
     std::string summary;
     std::vector<MethodParam> params;
+    /// Gradient methods: take task gradients on the shared representation (the heads' input)
+    /// whatever training.gradient_mode says, as MGDA-UB does.
+    bool usesRepresentation = false;
 };
 
 // What the engine tells a method about the current step.
@@ -107,5 +110,8 @@ const MethodInfo* findMethod(const std::string& name);
 /// name or bad parameters, naming `where`.
 std::unique_ptr<BalancingMethod> createMethod(const std::string& name, const nlohmann::json& params,
                                               const std::string& where);
+/// The same, naming the method's and the parameters' places separately ("--method", "--param").
+std::unique_ptr<BalancingMethod> createMethod(const std::string& name, const nlohmann::json& params,
+                                              const std::string& nameWhere, const std::string& paramsWhere);
 
 }  // namespace mtlw

@@ -2,6 +2,7 @@
 // Attention", CVPR 2019. The weight of task i in epoch t is k * softmax_i(r_i / T), where
 // r_i = L_i(t-1) / L_i(t-2) is the ratio of its mean training losses in the last two epochs.
 // The first two epochs use weight 1. Cost per step: one backward pass.
+#include "methods/LossChecks.h"
 #include "methods/Registrations.h"
 
 #include <cmath>
@@ -30,6 +31,7 @@ public:
     }
 
     torch::Tensor combineLosses(const torch::Tensor& taskLosses, const StepContext& context) override {
+        checkTaskLosses(taskLosses, info().name, false);
         mLastWeights = mWeights.clone();
         return (mWeights.to(taskLosses.device(), taskLosses.scalar_type()) * taskLosses).sum();
     }

@@ -1,5 +1,6 @@
 // EW: the plain sum of task losses, every task weighted 1. The baseline every method is compared to.
 // Cost per step: one backward pass.
+#include "methods/LossChecks.h"
 #include "methods/Registrations.h"
 
 namespace mtlw {
@@ -16,6 +17,7 @@ public:
     }
 
     torch::Tensor combineLosses(const torch::Tensor& taskLosses, const StepContext& context) override {
+        checkTaskLosses(taskLosses, info().name, false);
         mLastWeights = torch::ones({taskLosses.size(0)});
         return taskLosses.sum();
     }

@@ -95,14 +95,19 @@ std::map<std::string, double> resolveMethodParams(const MethodInfo& info, const 
 }
 
 std::unique_ptr<BalancingMethod> createMethod(const std::string& name, const nlohmann::json& params,
-                                              const std::string& where) {
+                                              const std::string& nameWhere, const std::string& paramsWhere) {
     for (const auto& [info, factory] : methodRegistry()) {
         if (info.name == name) {
-            return factory(resolveMethodParams(info, params, where + ".params"));
+            return factory(resolveMethodParams(info, params, paramsWhere));
         }
     }
-    throw InputError(where + ".name: unknown balancing method '" + name + "'; known methods: " +
-                     knownMethodNames() + " (run `mtlw methods` for descriptions)");
+    throw InputError(nameWhere + ": unknown balancing method '" + name + "'; known methods: " + knownMethodNames() +
+                     " (run `mtlw methods` for descriptions)");
+}
+
+std::unique_ptr<BalancingMethod> createMethod(const std::string& name, const nlohmann::json& params,
+                                              const std::string& where) {
+    return createMethod(name, params, where + ".name", where + ".params");
 }
 
 }  // namespace mtlw

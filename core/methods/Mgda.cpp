@@ -14,10 +14,10 @@ using gradient::Vector;
 
 class Mgda final : public GradientMethod {
 public:
-    explicit Mgda(const std::map<std::string, double>& params)
-        : mMaxIterations(static_cast<int>(params.at("max_iterations"))) {}
+    Mgda(const MethodInfo& info, const std::map<std::string, double>& params)
+        : mInfo(info), mMaxIterations(static_cast<int>(params.at("max_iterations"))) {}
 
-    const MethodInfo& info() const override { return describe(); }
+    const MethodInfo& info() const override { return mInfo; }
 
     static const MethodInfo& describe() {
         static const MethodInfo info{
@@ -27,6 +27,20 @@ public:
             "Multiple-gradient descent: minimum-norm point of the convex hull of the task gradients",
             {{"max_iterations", 1000, 1, 100000,
               "maximum iterations of the simplex solver for three or more tasks"}}};
+        return info;
+    }
+
+    // MGDA-UB (same paper): the same solver on the gradients with respect to the shared
+    // representation, an upper bound that needs k backward passes through the heads only.
+    static const MethodInfo& describeUpperBound() {
+        static const MethodInfo info = [] {
+            MethodInfo upperBound = describe();
+            upperBound.name = "mgda_ub";
+            upperBound.displayName = "MGDA-UB";
+            upperBound.summary = "MGDA on the gradients with respect to the shared representation (upper bound)";
+            upperBound.usesRepresentation = true;
+            return upperBound;
+        }();
         return info;
     }
 
@@ -77,13 +91,22 @@ private:
         return gradient::minimizeOnSimplex(objective, Vector(n, 1.0 / n), mMaxIterations, 1e-12);
     }
 
+    const MethodInfo& mInfo;
     int mMaxIterations;
 };
 
 }  // namespace
 
 std::pair<MethodInfo, MethodFactory> registerMgda() {
-    return {Mgda::describe(), [](const std::map<std::string, double>& params) { return std::make_unique<Mgda>(params); }};
+    return {Mgda::describe(), [](const std::map<std::string, double>& params) {
+                return std::make_unique<Mgda>(Mgda::describe(), params);
+            }};
+}
+
+std::pair<MethodInfo, MethodFactory> registerMgdaUpperBound() {
+    return {Mgda::describeUpperBound(), [](const std::map<std::string, double>& params) {
+                return std::make_unique<Mgda>(Mgda::describeUpperBound(), params);
+            }};
 }
 
 }  // namespace mtlw

@@ -13,6 +13,7 @@ std::pair<MethodInfo, MethodFactory> registerEqualWeighting();
 std::pair<MethodInfo, MethodFactory> registerUncertaintyWeighting();
 std::pair<MethodInfo, MethodFactory> registerDynamicWeightAverage();
 std::pair<MethodInfo, MethodFactory> registerMgda();
+std::pair<MethodInfo, MethodFactory> registerMgdaUpperBound();
 std::pair<MethodInfo, MethodFactory> registerPcGrad();
 std::pair<MethodInfo, MethodFactory> registerGradVac();
 std::pair<MethodInfo, MethodFactory> registerGradDrop();
@@ -23,12 +24,18 @@ std::pair<MethodInfo, MethodFactory> registerAlignedMtl();
 std::pair<MethodInfo, MethodFactory> registerUpGrad();
 std::pair<MethodInfo, MethodFactory> registerDbMtl();
 std::pair<MethodInfo, MethodFactory> registerFairGrad();
+std::pair<MethodInfo, MethodFactory> registerRandomLossWeighting();
+std::pair<MethodInfo, MethodFactory> registerGeometricLossStrategy();
+std::pair<MethodInfo, MethodFactory> registerSmoothTchebycheff();
+std::pair<MethodInfo, MethodFactory> registerFamo();
+std::pair<MethodInfo, MethodFactory> registerGradNorm();
 
 inline constexpr MethodRegistration kMethodRegistrations[] = {
     registerEqualWeighting,
     registerUncertaintyWeighting,
     registerDynamicWeightAverage,
     registerMgda,
+    registerMgdaUpperBound,
     registerPcGrad,
     registerGradVac,
     registerGradDrop,
@@ -39,6 +46,11 @@ inline constexpr MethodRegistration kMethodRegistrations[] = {
     registerUpGrad,
     registerDbMtl,
     registerFairGrad,
+    registerRandomLossWeighting,
+    registerGeometricLossStrategy,
+    registerSmoothTchebycheff,
+    registerFamo,
+    registerGradNorm,
 };
 
 }  // namespace mtlw

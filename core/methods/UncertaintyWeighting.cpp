@@ -2,6 +2,7 @@
 // Uncertainty to Weigh Losses for Scene Geometry and Semantics", CVPR 2018.
 // Each task i has a learnable log variance s_i; the loss is sum_i L_i / (2 exp(s_i)) + s_i / 2,
 // the form LibMTL uses for every task type. Cost per step: one backward pass, k extra parameters.
+#include "methods/LossChecks.h"
 #include "methods/Registrations.h"
 
 namespace mtlw {
@@ -30,6 +31,7 @@ public:
     std::vector<torch::Tensor> parameters() override { return {mLogVariances}; }
 
     torch::Tensor combineLosses(const torch::Tensor& taskLosses, const StepContext& context) override {
+        checkTaskLosses(taskLosses, info().name, false);
         const torch::Tensor precision = torch::exp(-mLogVariances);
         mLastWeights = (0.5 * precision).detach().to(torch::kCPU);
         return (0.5 * precision * taskLosses + 0.5 * mLogVariances).sum();

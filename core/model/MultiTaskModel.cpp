@@ -27,6 +27,34 @@ MultiTaskModelImpl::MultiTaskModelImpl(const GraphPlan& plan, const BuildContext
         mInputs.push_back(planned.inputs);
         mIsHead.push_back(planned.type->isHead());
     }
+    bool shared = !mHeadOfTask.empty();
+    for (const size_t head : mHeadOfTask) {
+        shared = shared && mInputs[head].at(0) == mInputs[mHeadOfTask.front()].at(0);
+    }
+    if (shared) {
+        mRepresentation = mInputs[mHeadOfTask.front()].at(0);
+    }
+}
+
+torch::Tensor MultiTaskModelImpl::forwardRepresentation(const torch::Tensor& input) {
+    if (!hasSharedRepresentation()) {
+        throw std::logic_error("the heads read different nodes, so there is no shared representation");
+    }
+    std::vector<torch::Tensor> values(mBlocks.size());
+    for (size_t i = 0; i <= mRepresentation; ++i) {
+        if (!mIsHead[i]) {
+            values[i] = mBlocks[i].forward(mInputs[i].empty() ? input : values[mInputs[i][0]]);
+        }
+    }
+    return values[mRepresentation];
+}
+
+ModelOutput MultiTaskModelImpl::forwardHeads(const torch::Tensor& representation) {
+    ModelOutput output;
+    for (const size_t head : mHeadOfTask) {
+        output.taskOutputs.push_back(mBlocks[head].forward(representation));
+    }
+    return output;
 }
 
 ModelOutput MultiTaskModelImpl::forward(const torch::Tensor& input) {

@@ -22,6 +22,13 @@ public:
 
     ModelOutput forward(const torch::Tensor& input);
 
+    /// True when every head reads the same node: the shared representation.
+    bool hasSharedRepresentation() const { return mRepresentation != SIZE_MAX; }
+    /// Runs every node but the heads and returns the shared representation [B, ...].
+    torch::Tensor forwardRepresentation(const torch::Tensor& input);
+    /// Runs the heads on a shared representation.
+    ModelOutput forwardHeads(const torch::Tensor& representation);
+
     /// Parameters of every node that is not a head: the ones all tasks share.
     std::vector<torch::Tensor> sharedParameters() const;
     /// Parameters of one task's head.
@@ -36,6 +43,7 @@ private:
     std::vector<std::vector<size_t>> mInputs;
     std::vector<bool> mIsHead;
     std::vector<size_t> mHeadOfTask;
+    size_t mRepresentation = SIZE_MAX;
 };
 TORCH_MODULE(MultiTaskModel);
 

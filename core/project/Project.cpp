@@ -122,6 +122,13 @@ TrainingSpec parseTraining(const JsonFields& fields) {
         fields.fail("device", "must be auto, cpu, cuda or cuda:N, got '" + training.device + "'");
     }
     training.logEverySteps = static_cast<int>(fields.integer("log_every_steps", training.logEverySteps, 1));
+    training.conflictEverySteps =
+        static_cast<int>(fields.integer("conflict_every_steps", training.conflictEverySteps, 0));
+    training.gradientMode = fields.string("gradient_mode", training.gradientMode);
+    if (training.gradientMode != "parameters" && training.gradientMode != "representation") {
+        fields.fail("gradient_mode", "must be parameters or representation, got '" + training.gradientMode + "'");
+    }
+    training.samRho = fields.number("sam_rho", training.samRho, 0.0, 10.0);
 
     if (fields.has("optimizer")) {
         const JsonFields optimizer = fields.object("optimizer");
@@ -356,6 +363,9 @@ nlohmann::json toJson(const Project& project) {
         {"device", training.device},
         {"method", {{"name", training.method.name}, {"params", training.method.params}}},
         {"log_every_steps", training.logEverySteps},
+        {"conflict_every_steps", training.conflictEverySteps},
+        {"gradient_mode", training.gradientMode},
+        {"sam_rho", training.samRho},
     };
     return json;
 }

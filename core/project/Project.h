@@ -95,6 +95,14 @@ struct TrainingSpec {
     MethodSpec method;
     /// Training loss is recorded every this many steps.
     int logEverySteps = 50;
+    /// Task-gradient diagnostics (cosines, norms, conflicts) every this many steps; 0 turns them off.
+    int conflictEverySteps = 25;
+    /// Where gradient methods take task gradients: "parameters" (the shared parameters) or
+    /// "representation" (the shared representation the heads read; cheaper, MGDA-UB style).
+    std::string gradientMode = "parameters";
+    /// Sharpness-aware training per task (F-MTL style): each task's gradient is taken at the
+    /// shared parameters moved by rho along that task's normalized gradient. 0 turns it off.
+    double samRho = 0.0;
 };
 
 struct Project {

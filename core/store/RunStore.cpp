@@ -329,11 +329,7 @@ void RunStore::finishRun(std::int64_t runId, const std::string& status, const nl
     spdlog::debug("Run {} in {} finished with status {}", runId, mPath, status);
 }
 
-void RunStore::appendMetrics(const std::vector<MetricRow>& rows) {
-    if (rows.empty())
-        return;
-
-    sqlite::Transaction transaction(mDb, "insert metrics");
+void RunStore::insertMetricRows(const std::vector<MetricRow>& rows) {
     sqlite::Statement insert(mDb,
                              "INSERT INTO metrics (run_id, step, epoch, split, task, name, value, wall_time) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -346,11 +342,18 @@ void RunStore::appendMetrics(const std::vector<MetricRow>& rows) {
         insert.bindDouble(8, row.wallTime);
         insert.run();
     }
+}
+
+void RunStore::appendMetrics(const std::vector<MetricRow>& rows) {
+    if (rows.empty())
+        return;
+
+    sqlite::Transaction transaction(mDb, "insert metrics");
+    insertMetricRows(rows);
     transaction.commit();
 }
 
-std::int64_t RunStore::addCheckpoint(const CheckpointRecord& checkpoint) {
-    sqlite::Transaction transaction(mDb, "add checkpoint");
+std::int64_t RunStore::insertCheckpoint(const CheckpointRecord& checkpoint) {
     if (checkpoint.isBest) {
         sqlite::Statement clear(mDb, "UPDATE checkpoints SET is_best = 0 WHERE run_id = ?1 AND is_best = 1",
                                 "clear the previous best checkpoint");
@@ -368,7 +371,22 @@ std::int64_t RunStore::addCheckpoint(const CheckpointRecord& checkpoint) {
     insert.bindInt64(6, checkpoint.isBest ? 1 : 0);
     insert.bindText(7, checkpoint.createdAt.empty() ? utcNowIso8601() : checkpoint.createdAt);
     insert.run();
-    const std::int64_t checkpointId = sqlite3_last_insert_rowid(mDb);
+    return sqlite3_last_insert_rowid(mDb);
+}
+
+std::int64_t RunStore::addCheckpoint(const CheckpointRecord& checkpoint) {
+    sqlite::Transaction transaction(mDb, "add checkpoint");
+    const std::int64_t checkpointId = insertCheckpoint(checkpoint);
+    transaction.commit();
+    return checkpointId;
+}
+
+std::int64_t RunStore::recordEpoch(const std::vector<MetricRow>& rows, const std::vector<GradientStatsRecord>& gradientStats,
+                                   const CheckpointRecord& checkpoint) {
+    sqlite::Transaction transaction(mDb, "record epoch");
+    insertMetricRows(rows);
+    insertGradientStats(gradientStats);
+    const std::int64_t checkpointId = insertCheckpoint(checkpoint);
     transaction.commit();
     return checkpointId;
 }

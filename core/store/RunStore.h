@@ -93,6 +93,35 @@ struct EventRecord {
     std::string message;
 };
 
+// Task gradients on the shared parameters at one step: norms, pairwise cosines and magnitude
+// similarities 2|g_i||g_j| / (|g_i|^2 + |g_j|^2), and the weights the method assigned.
+struct GradientStatsRecord {
+    std::int64_t runId = 0;
+    std::int64_t step = 0;
+    int epoch = 0;
+    double wallTime = 0.0;
+    std::vector<std::string> tasks;
+    std::vector<double> norms;
+    /// Weights per task; empty when the method defines none.
+    std::vector<double> weights;
+    /// [k][k] matrices, symmetric, with 1 on the diagonal.
+    std::vector<std::vector<double>> cosine;
+    std::vector<std::vector<double>> magnitudeSimilarity;
+    /// Share of task pairs with a negative cosine.
+    double conflictFraction = 0.0;
+};
+
+// Per task pair over a run: how the two gradients related on average.
+struct PairConflictSummary {
+    std::string taskA;
+    std::string taskB;
+    double meanCosine = 0.0;
+    double meanMagnitudeSimilarity = 0.0;
+    /// Share of diagnostic steps where the cosine was negative.
+    double conflictFrequency = 0.0;
+    std::int64_t steps = 0;
+};
+
 // One connection to a run store file. Not thread-safe: use one RunStore per thread.
 // SQLite in WAL mode lets one writer and many readers work on the same file.
 class RunStore {
@@ -132,6 +161,17 @@ public:
     /// Inserts an event stamped with the current time; level is "info", "warning" or "error".
     void addEvent(std::int64_t runId, const std::string& level, const std::string& message);
 
+    /// Inserts the records' steps, task rows and pair rows in one transaction.
+    void appendGradientStats(const std::vector<GradientStatsRecord>& records);
+    /// Writes an epoch's metric rows, gradient statistics and checkpoint row in one transaction,
+    /// so a process killed at any moment leaves either all of them or none. Returns the checkpoint id.
+    std::int64_t recordEpoch(const std::vector<MetricRow>& rows, const std::vector<GradientStatsRecord>& gradientStats,
+                             const CheckpointRecord& checkpoint);
+    /// All diagnostic steps of a run, in step order.
+    std::vector<GradientStatsRecord> gradientStats(std::int64_t runId) const;
+    /// Mean cosine, mean magnitude similarity and conflict frequency per task pair.
+    std::vector<PairConflictSummary> conflictSummary(std::int64_t runId) const;
+
     std::optional<RunRecord> run(std::int64_t runId) const;
     /// Runs of one project (by path), or all runs when projectPath is empty; newest first.
     std::vector<RunRecord> runs(const std::string& projectPath = {}) const;
@@ -154,6 +194,10 @@ public:
 private:
     void configureConnection();
     void markInterruptedRuns();
+    // Inserts without a transaction of their own; callers hold one.
+    void insertMetricRows(const std::vector<MetricRow>& rows);
+    void insertGradientStats(const std::vector<GradientStatsRecord>& records);
+    std::int64_t insertCheckpoint(const CheckpointRecord& checkpoint);
 
     std::string mPath;
     sqlite3* mDb = nullptr;

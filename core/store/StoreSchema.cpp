@@ -75,11 +75,44 @@ CREATE TABLE events (
 CREATE INDEX events_run ON events (run_id);
 )sql";
 
+// Version 2: gradient statistics on the shared parameters, one row set per diagnostic step.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE gradient_steps (
+    run_id            INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step              INTEGER NOT NULL,
+    epoch             INTEGER NOT NULL,
+    wall_time         REAL NOT NULL,
+    conflict_fraction REAL NOT NULL
+);
+CREATE INDEX gradient_steps_run ON gradient_steps (run_id, step);
+
+CREATE TABLE gradient_tasks (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step   INTEGER NOT NULL,
+    task   TEXT NOT NULL,
+    norm   REAL NOT NULL,
+    weight REAL
+);
+CREATE INDEX gradient_tasks_run ON gradient_tasks (run_id, step);
+
+CREATE TABLE gradient_pairs (
+    run_id               INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step                 INTEGER NOT NULL,
+    task_a               TEXT NOT NULL,
+    task_b               TEXT NOT NULL,
+    cosine               REAL NOT NULL,
+    magnitude_similarity REAL NOT NULL
+);
+CREATE INDEX gradient_pairs_run ON gradient_pairs (run_id, task_a, task_b);
+)sql";
+
 std::vector<Migration> buildMigrations() {
     std::vector<Migration> steps;
     steps.push_back({1, "create runs, metrics, checkpoints and events",
                      [](sqlite3* db) { sqlite::exec(db, kSchemaV1, "create schema version 1"); }});
-    // Append version 2 here.
+    steps.push_back({2, "add gradient conflict diagnostics",
+                     [](sqlite3* db) { sqlite::exec(db, kSchemaV2, "create schema version 2"); }});
+    // Append version 3 here.
 
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (steps[i].version != static_cast<int>(i) + 1)

@@ -167,7 +167,7 @@ void Trainer::createOrReopenRun() {
     mStore->addEvent(mRunId, "info", "resumed from epoch " + std::to_string(state.epoch));
 }
 
-void Trainer::emit(EngineEvent event) {
+void Trainer::pushEvent(EngineEvent event) {
     if (mEvents != nullptr) {
         event.runId = mRunId;
         event.epochs = mRequest.project.training.epochs;
@@ -216,12 +216,12 @@ void Trainer::trainEpoch(int epoch) {
     for (std::int64_t batch = 0; batch < batches; ++batch) {
         if (mControl != nullptr && mControl->pauseRequested()) {
             spdlog::info("run {}: paused at step {}", mRunId, mStep);
-            emit({EngineEvent::Type::Paused});
+            pushEvent({EngineEvent::Type::Paused});
             const auto pausedAt = std::chrono::steady_clock::now();
             mControl->waitWhilePaused();
             mRunStartSeconds -= std::chrono::duration<double>(std::chrono::steady_clock::now() - pausedAt).count();
             spdlog::info("run {}: resumed at step {}", mRunId, mStep);
-            emit({EngineEvent::Type::Resumed});
+            pushEvent({EngineEvent::Type::Resumed});
         }
         if (mControl != nullptr && mControl->cancelRequested()) {
             return;
@@ -331,7 +331,7 @@ void Trainer::trainEpoch(int epoch) {
             for (size_t t = 0; t < tasks.size(); ++t) {
                 event.taskLosses[tasks[t].name] = lossValues[static_cast<std::int64_t>(t)].item<double>();
             }
-            emit(std::move(event));
+            pushEvent(std::move(event));
         }
         spdlog::debug("run {}: step {} done", mRunId, mStep);
     }
@@ -530,7 +530,7 @@ void Trainer::recordEpoch(int epoch, double epochSeconds) {
     event.step = mStep;
     event.elapsedSeconds = wallTime;
     event.metrics = std::move(rows);
-    emit(std::move(event));
+    pushEvent(std::move(event));
 }
 
 nlohmann::json Trainer::buildSummary() const {
@@ -572,7 +572,7 @@ TrainResult Trainer::run() {
     result.runId = mRunId;
     EngineEvent started{EngineEvent::Type::RunStarted};
     started.epoch = mStartEpoch;
-    emit(std::move(started));
+    pushEvent(std::move(started));
 
     std::string status = run_status::kCompleted;
     std::string error;
@@ -624,7 +624,7 @@ TrainResult Trainer::run() {
     finished.message = result.error;
     finished.summary = result.summary;
     finished.elapsedSeconds = seconds;
-    emit(std::move(finished));
+    pushEvent(std::move(finished));
     return result;
 }
 

@@ -85,7 +85,7 @@ private:
     std::map<std::string, std::map<std::string, double>> evaluate(const Split& split);
     void recordEpoch(int epoch, double epochSeconds);
     void applySchedule(int epoch);
-    void emit(EngineEvent event);
+    void pushEvent(EngineEvent event);
     nlohmann::json buildSummary() const;
 
     TrainRequest mRequest;

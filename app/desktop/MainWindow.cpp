@@ -1,0 +1,507 @@
+#include "MainWindow.h"
+
+#include "BlockPalette.h"
+#include "CurvePlot.h"
+#include "GraphView.h"
+#include "LogView.h"
+#include "ProjectDocument.h"
+#include "PropertyEditor.h"
+#include "TrainingPanel.h"
+#include "store/RunStore.h"
+
+#include <spdlog/spdlog.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QUndoStack>
+
+namespace mtlw {
+
+namespace {
+
+const char* const kRecentFilesKey = "recentFiles";
+const char* const kGeometryKey = "mainWindow/geometry";
+const char* const kStateKey = "mainWindow/state";
+const char* const kFileFilter = QT_TRANSLATE_NOOP("MainWindow", "MTL Workbench projects (*.mtlw);;All files (*)");
+
+Qt::PenStyle splitStyle(const std::string& split) {
+    if (split == "validation") {
+        return Qt::DashLine;
+    }
+    if (split == "test") {
+        return Qt::DotLine;
+    }
+    return Qt::SolidLine;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    mDocument = new ProjectDocument(this);
+    mController = new EngineController(this);
+    mGraphView = new GraphView(mDocument, this);
+    setCentralWidget(mGraphView);
+
+    createActions();
+    createMenus();
+    createDocks();
+
+    mValidationLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(mValidationLabel, 1);
+
+    connect(mDocument, &ProjectDocument::modifiedChanged, this, &MainWindow::updateTitle);
+    connect(mDocument, &ProjectDocument::filePathChanged, this, &MainWindow::updateTitle);
+    connect(mDocument, &ProjectDocument::projectReset, this, [this]() {
+        updateTitle();
+        mTrainingPanel->loadFrom(mDocument->project());
+    });
+    connect(mDocument, &ProjectDocument::validationChanged, this, &MainWindow::updateValidationStatus);
+    connect(mGraphView, &GraphView::currentNodeChanged, mPropertyEditor, &PropertyEditor::setNode);
+    connect(mPalette, &BlockPalette::blockActivated, this, &MainWindow::addBlockAtCenter);
+
+    connect(mController, &EngineController::stateChanged, this, &MainWindow::updateTrainActions);
+    connect(mController, &EngineController::runStarted, mTrainingPanel, &TrainingPanel::showRunStarted);
+    connect(mController, &EngineController::progress, mTrainingPanel, &TrainingPanel::showProgress);
+    connect(mController, &EngineController::progress, this, &MainWindow::plotProgress);
+    connect(mController, &EngineController::epochEnded, this, &MainWindow::plotEpoch);
+    connect(mController, &EngineController::finished, mTrainingPanel, &TrainingPanel::showFinished);
+    connect(mController, &EngineController::finished, this, &MainWindow::onTrainingFinished);
+
+    mTrainingPanel->loadFrom(mDocument->project());
+    updateTitle();
+    updateValidationStatus();
+    updateTrainActions();
+    updateRecentMenu();
+    readSettings();
+}
+
+MainWindow::~MainWindow() {
+    // Stop the worker thread before the log view detaches its sink from the logger.
+    delete mController;
+    mController = nullptr;
+}
+
+void MainWindow::createActions() {
+    mNewAction = new QAction(tr("&New"), this);
+    mNewAction->setShortcut(QKeySequence::New);
+    connect(mNewAction, &QAction::triggered, this, &MainWindow::newProject);
+
+    mOpenAction = new QAction(tr("&Open…"), this);
+    mOpenAction->setShortcut(QKeySequence::Open);
+    connect(mOpenAction, &QAction::triggered, this, &MainWindow::open);
+
+    mSaveAction = new QAction(tr("&Save"), this);
+    mSaveAction->setShortcut(QKeySequence::Save);
+    connect(mSaveAction, &QAction::triggered, this, &MainWindow::save);
+
+    mSaveAsAction = new QAction(tr("Save &As…"), this);
+    mSaveAsAction->setShortcut(QKeySequence::SaveAs);
+    connect(mSaveAsAction, &QAction::triggered, this, &MainWindow::saveAs);
+
+    mQuitAction = new QAction(tr("&Quit"), this);
+    mQuitAction->setShortcut(QKeySequence::Quit);
+    mQuitAction->setMenuRole(QAction::QuitRole);
+    connect(mQuitAction, &QAction::triggered, this, &QWidget::close);
+
+    mUndoAction = mDocument->undoStack()->createUndoAction(this, tr("&Undo"));
+    mUndoAction->setShortcut(QKeySequence::Undo);
+    mRedoAction = mDocument->undoStack()->createRedoAction(this, tr("&Redo"));
+    mRedoAction->setShortcut(QKeySequence::Redo);
+
+    mDeleteAction = new QAction(tr("&Delete"), this);
+    mDeleteAction->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
+    mDeleteAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    mGraphView->addAction(mDeleteAction);
+    connect(mDeleteAction, &QAction::triggered, mGraphView, &GraphView::deleteSelection);
+
+    mSelectAllAction = new QAction(tr("Select &All"), this);
+    mSelectAllAction->setShortcut(QKeySequence::SelectAll);
+    mSelectAllAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    mGraphView->addAction(mSelectAllAction);
+    connect(mSelectAllAction, &QAction::triggered, mGraphView, &GraphView::selectAll);
+
+    mFitAction = new QAction(tr("&Fit to View"), this);
+    mFitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    connect(mFitAction, &QAction::triggered, mGraphView, &GraphView::fitToView);
+    mZoomInAction = new QAction(tr("Zoom &In"), this);
+    mZoomInAction->setShortcut(QKeySequence::ZoomIn);
+    connect(mZoomInAction, &QAction::triggered, mGraphView, &GraphView::zoomIn);
+    mZoomOutAction = new QAction(tr("Zoom &Out"), this);
+    mZoomOutAction->setShortcut(QKeySequence::ZoomOut);
+    connect(mZoomOutAction, &QAction::triggered, mGraphView, &GraphView::zoomOut);
+    mAutoLayoutAction = new QAction(tr("Auto &Layout"), this);
+    mAutoLayoutAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    connect(mAutoLayoutAction, &QAction::triggered, this, [this]() {
+        mDocument->applyAutoLayout();
+        mGraphView->fitToView();
+    });
+
+    mStartAction = new QAction(tr("&Start"), this);
+    mStartAction->setShortcut(QKeySequence(Qt::Key_F5));
+    connect(mStartAction, &QAction::triggered, this, &MainWindow::startTraining);
+    mPauseAction = new QAction(tr("&Pause"), this);
+    connect(mPauseAction, &QAction::triggered, mController, &EngineController::pause);
+    mResumeAction = new QAction(tr("&Resume"), this);
+    connect(mResumeAction, &QAction::triggered, mController, &EngineController::resume);
+    mStopAction = new QAction(tr("S&top"), this);
+    mStopAction->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+    connect(mStopAction, &QAction::triggered, mController, &EngineController::stop);
+
+    mAboutAction = new QAction(tr("&About MTL Workbench"), this);
+    mAboutAction->setMenuRole(QAction::AboutRole);
+    connect(mAboutAction, &QAction::triggered, this, [this]() {
+        QMessageBox::about(this, tr("About MTL Workbench"),
+                           tr("<h3>MTL Workbench %1</h3>"
+                              "<p>Build, train and inspect multi-task learning models.</p>"
+                              "<p>Build %2</p>")
+                               .arg(QStringLiteral(MTLW_VERSION), QStringLiteral(MTLW_GIT_VERSION)));
+    });
+}
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(mNewAction);
+    file->addAction(mOpenAction);
+    mRecentMenu = file->addMenu(tr("Open &Recent"));
+    file->addSeparator();
+    file->addAction(mSaveAction);
+    file->addAction(mSaveAsAction);
+    file->addSeparator();
+    file->addAction(mQuitAction);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(mUndoAction);
+    edit->addAction(mRedoAction);
+    edit->addSeparator();
+    edit->addAction(mDeleteAction);
+    edit->addAction(mSelectAllAction);
+
+    mViewMenu = menuBar()->addMenu(tr("&View"));
+    mViewMenu->addAction(mFitAction);
+    mViewMenu->addAction(mZoomInAction);
+    mViewMenu->addAction(mZoomOutAction);
+    mViewMenu->addAction(mAutoLayoutAction);
+    mViewMenu->addSeparator();
+
+    QMenu* train = menuBar()->addMenu(tr("&Train"));
+    train->addAction(mStartAction);
+    train->addAction(mPauseAction);
+    train->addAction(mResumeAction);
+    train->addAction(mStopAction);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(mAboutAction);
+}
+
+void MainWindow::createDocks() {
+    setDockOptions(AnimatedDocks | AllowTabbedDocks);
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+
+    const auto addDock = [this](const QString& title, const QString& name, QWidget* widget,
+                                Qt::DockWidgetArea area) {
+        auto* dock = new QDockWidget(title, this);
+        dock->setObjectName(name);
+        dock->setWidget(widget);
+        addDockWidget(area, dock);
+        mViewMenu->addAction(dock->toggleViewAction());
+        return dock;
+    };
+
+    mPalette = new BlockPalette(this);
+    QDockWidget* paletteDock = addDock(tr("Blocks"), QStringLiteral("blocksDock"), mPalette, Qt::LeftDockWidgetArea);
+
+    mPropertyEditor = new PropertyEditor(mDocument, this);
+    QDockWidget* propertiesDock =
+        addDock(tr("Properties"), QStringLiteral("propertiesDock"), mPropertyEditor, Qt::RightDockWidgetArea);
+
+    mTrainingPanel = new TrainingPanel(this);
+    mTrainingPanel->setActions(mStartAction, mPauseAction, mResumeAction, mStopAction);
+    QDockWidget* trainingDock =
+        addDock(tr("Training"), QStringLiteral("trainingDock"), mTrainingPanel, Qt::RightDockWidgetArea);
+
+    auto* plots = new QTabWidget(this);
+    mStepLossPlot = new CurvePlot(tr("Step"), tr("Training loss"), plots);
+    mEpochLossPlot = new CurvePlot(tr("Epoch"), tr("Loss"), plots);
+    mEpochLossPlot->setMarkers(true);
+    mEpochMetricPlot = new CurvePlot(tr("Epoch"), tr("Accuracy / MAE"), plots);
+    mEpochMetricPlot->setMarkers(true);
+    plots->addTab(mStepLossPlot, tr("Step loss"));
+    plots->addTab(mEpochLossPlot, tr("Epoch loss"));
+    plots->addTab(mEpochMetricPlot, tr("Epoch metrics"));
+    QDockWidget* plotsDock = addDock(tr("Plots"), QStringLiteral("plotsDock"), plots, Qt::BottomDockWidgetArea);
+
+    mLogView = new LogView(this);
+    mLogView->attachToDefaultLogger();
+    QDockWidget* logDock = addDock(tr("Log"), QStringLiteral("logDock"), mLogView, Qt::BottomDockWidgetArea);
+    splitDockWidget(plotsDock, logDock, Qt::Horizontal);
+
+    resizeDocks({paletteDock, propertiesDock}, {270, 360}, Qt::Horizontal);
+    resizeDocks({propertiesDock, trainingDock}, {260, 420}, Qt::Vertical);
+    resizeDocks({plotsDock, logDock}, {700, 420}, Qt::Horizontal);
+    resizeDocks({plotsDock}, {300}, Qt::Vertical);
+}
+
+void MainWindow::readSettings() {
+    QSettings settings;
+    const QByteArray geometry = settings.value(kGeometryKey).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
+        resize(1500, 940);
+    }
+    restoreState(settings.value(kStateKey).toByteArray());
+}
+
+void MainWindow::writeSettings() {
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+}
+
+bool MainWindow::openProject(const QString& path, bool quiet) {
+    try {
+        mDocument->open(path);
+    } catch (const std::exception& error) {
+        spdlog::error("failed to open {}: {}", path.toStdString(), error.what());
+        if (!quiet) {
+            showError(tr("Open Project"), QString::fromUtf8(error.what()));
+        }
+        return false;
+    }
+    spdlog::info("opened project {}", path.toStdString());
+    addRecentFile(mDocument->filePath());
+    statusBar()->showMessage(tr("Opened %1").arg(path), 4000);
+    return true;
+}
+
+bool MainWindow::saveProjectAs(const QString& path) {
+    try {
+        mDocument->saveAs(path);
+    } catch (const std::exception& error) {
+        spdlog::error("failed to save {}: {}", path.toStdString(), error.what());
+        showError(tr("Save Project"), QString::fromUtf8(error.what()));
+        return false;
+    }
+    addRecentFile(mDocument->filePath());
+    statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+    return true;
+}
+
+void MainWindow::newProject() {
+    if (maybeSave()) {
+        mDocument->newProject();
+    }
+}
+
+void MainWindow::open() {
+    if (!maybeSave()) {
+        return;
+    }
+    const QString start = mDocument->filePath().isEmpty() ? QString() : QFileInfo(mDocument->filePath()).path();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), start, tr(kFileFilter));
+    if (!path.isEmpty()) {
+        openProject(path);
+    }
+}
+
+bool MainWindow::save() {
+    if (mDocument->filePath().isEmpty()) {
+        return saveAs();
+    }
+    return saveProjectAs(mDocument->filePath());
+}
+
+bool MainWindow::saveAs() {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Project As"), mDocument->filePath(), tr(kFileFilter));
+    if (path.isEmpty()) {
+        return false;
+    }
+    if (QFileInfo(path).suffix().isEmpty()) {
+        path += QStringLiteral(".mtlw");
+    }
+    return saveProjectAs(path);
+}
+
+bool MainWindow::maybeSave() {
+    if (!mDocument->isModified()) {
+        return true;
+    }
+    const auto answer = QMessageBox::warning(
+        this, tr("Unsaved Changes"), tr("%1 has unsaved changes. Save them?").arg(mDocument->displayName()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save) {
+        return save();
+    }
+    return answer == QMessageBox::Discard;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (mController->isBusy()) {
+        const auto answer = QMessageBox::question(this, tr("Training in Progress"),
+                                                  tr("A run is in progress. Cancel it and quit?"));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+    }
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
+    writeSettings();
+    event->accept();
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+    QSettings settings;
+    QStringList files = settings.value(kRecentFilesKey).toStringList();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    files.removeAll(absolute);
+    files.prepend(absolute);
+    while (files.size() > kMaxRecentFiles) {
+        files.removeLast();
+    }
+    settings.setValue(kRecentFilesKey, files);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+    mRecentMenu->clear();
+    const QStringList files = QSettings().value(kRecentFilesKey).toStringList();
+    for (const QString& path : files) {
+        QAction* action = mRecentMenu->addAction(QFileInfo(path).fileName());
+        action->setToolTip(path);
+        connect(action, &QAction::triggered, this, [this, path]() {
+            if (maybeSave()) {
+                openProject(path);
+            }
+        });
+    }
+    mRecentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::updateTitle() {
+    const QString file = mDocument->filePath().isEmpty() ? tr("not saved") : QFileInfo(mDocument->filePath()).fileName();
+    setWindowTitle(tr("%1 (%2)[*] — MTL Workbench").arg(mDocument->displayName(), file));
+    setWindowModified(mDocument->isModified());
+}
+
+void MainWindow::updateValidationStatus() {
+    if (mDocument->isValid()) {
+        mValidationLabel->setText(tr("Graph valid: %1 nodes, %2 edges")
+                                      .arg(mDocument->project().graph.nodes.size())
+                                      .arg(mDocument->project().graph.edges.size()));
+        mValidationLabel->setStyleSheet(QStringLiteral("color: #2e7d32;"));
+        return;
+    }
+    QString message = mDocument->graphError();
+    if (message.isEmpty() && !mDocument->nodeErrors().empty()) {
+        message = QString::fromStdString(mDocument->nodeErrors().begin()->second);
+    }
+    mValidationLabel->setText(message);
+    mValidationLabel->setStyleSheet(QStringLiteral("color: #c62828;"));
+}
+
+void MainWindow::updateTrainActions() {
+    const auto state = mController->state();
+    mStartAction->setEnabled(state == EngineController::State::Idle);
+    mPauseAction->setEnabled(state == EngineController::State::Running);
+    mResumeAction->setEnabled(state == EngineController::State::Paused);
+    mStopAction->setEnabled(state != EngineController::State::Idle);
+}
+
+void MainWindow::addBlockAtCenter(const QString& type) {
+    const QString id = mDocument->addNode(type, mGraphView->visibleCenter());
+    if (!id.isEmpty()) {
+        mGraphView->selectNode(id);
+    }
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    statusBar()->showMessage(message, 8000);
+    QMessageBox::warning(this, title, message);
+}
+
+bool MainWindow::startTraining() {
+    if (mController->isBusy()) {
+        return false;
+    }
+    if (mDocument->filePath().isEmpty()) {
+        QMessageBox::information(this, tr("Start Training"),
+                                 tr("Save the project first: its runs are stored next to the project file."));
+        if (!saveAs()) {
+            return false;
+        }
+    }
+    if (!mDocument->isValid()) {
+        QString message = mDocument->graphError();
+        if (message.isEmpty()) {
+            message = QString::fromStdString(mDocument->nodeErrors().begin()->second);
+        }
+        showError(tr("Start Training"), tr("The graph is not valid: %1").arg(message));
+        return false;
+    }
+
+    TrainRequest request;
+    request.project = mDocument->project();
+    mTrainingPanel->applyTo(request.project);
+    request.storePath = RunStore::defaultPathFor(request.project.filePath);
+
+    mRunTasks.clear();
+    for (const auto& task : request.project.tasks) {
+        mRunTasks << QString::fromStdString(task.name);
+    }
+    mStepLossPlot->clear();
+    mEpochLossPlot->clear();
+    mEpochMetricPlot->clear();
+
+    spdlog::info("starting training of {} with method {} on {}, runs stored in {}", request.project.name,
+                 request.project.training.method.name, request.project.training.device, request.storePath);
+    mController->start(std::move(request));
+    return true;
+}
+
+void MainWindow::plotProgress(const EngineEvent& event) {
+    for (const auto& [task, loss] : event.taskLosses) {
+        const QString name = QString::fromStdString(task);
+        mStepLossPlot->appendPoint(name, static_cast<double>(event.step), loss,
+                                   CurvePlot::taskColor(static_cast<int>(mRunTasks.indexOf(name))));
+    }
+}
+
+void MainWindow::plotEpoch(const EngineEvent& event) {
+    for (const MetricRow& row : event.metrics) {
+        if (row.task.empty()) {
+            continue;
+        }
+        const QString task = QString::fromStdString(row.task);
+        const QString series = task + QStringLiteral(" ") + QString::fromStdString(row.split);
+        const QColor color = CurvePlot::taskColor(static_cast<int>(mRunTasks.indexOf(task)));
+        if (row.name == "loss") {
+            mEpochLossPlot->appendPoint(series, row.epoch, row.value, color, splitStyle(row.split));
+        } else if (row.name == "accuracy" || row.name == "mae") {
+            mEpochMetricPlot->appendPoint(series + QStringLiteral(" ") + QString::fromStdString(row.name), row.epoch,
+                                          row.value, color, splitStyle(row.split));
+        }
+    }
+}
+
+void MainWindow::onTrainingFinished(const QString& status, const QString& message) {
+    statusBar()->showMessage(message.isEmpty() ? tr("Training %1").arg(status)
+                                               : tr("Training %1: %2").arg(status, message),
+                             10000);
+    if (status == QLatin1String("rejected") || status == QLatin1String("failed")) {
+        spdlog::error("training {}: {}", status.toStdString(), message.toStdString());
+    }
+}
+
+}  // namespace mtlw

@@ -11,7 +11,7 @@ Usage: bench/throughput.sh [options]
   --batch-sizes LIST  comma-separated batch sizes (default: 256,32)
   --epochs N          training epochs per run (default: 1)
   --repeats N         runs per batch size and side; the table shows the median (default: 3)
-  --mtlw PATH         mtlw binary (default: build-bench/bin/mtlw, else build/bin/mtlw)
+  --mtlw PATH         mtlw binary (default: build/bin/mtlw)
   --python PATH       Python with PyTorch (default: /usr/bin/python3)
   -h, --help          show this help
 EOF
@@ -37,7 +37,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ -z "$mtlw" ]]; then
-    for candidate in "$root/build-bench/bin/mtlw" "$root/build/bin/mtlw"; do
+    for candidate in "$root/build/bin/mtlw"; do
         if [[ -x "$candidate" ]]; then
             mtlw="$candidate"
             break

@@ -5,6 +5,7 @@
 #include "engine/Device.h"
 #include "engine/GradientDiagnostics.h"
 #include "engine/TaskObjective.h"
+#include "engine/Threads.h"
 #include "model/GraphPlan.h"
 #include "util/Errors.h"
 
@@ -117,8 +118,7 @@ void Trainer::prepare() {
     mOptimizer = createOptimizer(project.training.optimizer, parameters);
     mMethodGenerator = seededGenerator(project.training.seed ^ 0x9e3779b97f4a7c15ULL);
 
-    unsigned threads = std::thread::hardware_concurrency();
-    torch::set_num_threads(threads > 0 ? static_cast<int>(threads) : 1);
+    configureTrainingThreads();
 }
 
 void Trainer::createOrReopenRun() {

@@ -1,6 +1,7 @@
 // Tests for the data loaders: IDX and CSV readers, the csv and multi-fashion dataset kinds,
 // and the canvas cache. Files are written to a temporary folder; Multi-Fashion also reads the
 // Fashion-MNIST files of the Debian package dataset-fashion-mnist.
+#include "TestSupport.h"
 #include "data/Csv.h"
 #include "data/Dataset.h"
 #include "data/Idx.h"
@@ -61,24 +62,6 @@ QByteArray noiseBytes(int count)
         bytes[i] = char(state >> 24);
     }
     return bytes;
-}
-
-void writeFile(const QString& path, const QByteArray& bytes)
-{
-    QFile file(path);
-    QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
-    QCOMPARE(file.write(bytes), qint64(bytes.size()));
-}
-
-// Runs `action` and returns the InputError message, or an empty string when nothing is thrown.
-QString inputErrorOf(const std::function<void()>& action)
-{
-    try {
-        action();
-    } catch (const InputError& error) {
-        return QString::fromStdString(error.what());
-    }
-    return {};
 }
 
 std::string str(const QString& text)

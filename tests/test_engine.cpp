@@ -2,6 +2,7 @@
 // recorded in real SQLite run stores in temporary folders. Covers the run records, every
 // balancing method, pause, resume and cancel, failures, invalid input, resuming after
 // kill -9, and determinism.
+#include "TestSupport.h"
 #include "engine/Engine.h"
 #include "engine/Trainer.h"
 #include "methods/BalancingMethod.h"
@@ -61,17 +62,6 @@ TrainResult train(const Project& project, const QString& storePath, std::optiona
     return trainer.run();
 }
 
-// Runs `action` and returns the InputError message, or an empty string when nothing is thrown.
-QString inputErrorOf(const std::function<void()>& action)
-{
-    try {
-        action();
-    } catch (const InputError& error) {
-        return QString::fromStdString(error.what());
-    }
-    return {};
-}
-
 QString prepareErrorOf(const Project& project, const QString& storePath)
 {
     return inputErrorOf([&] {
@@ -81,21 +71,6 @@ QString prepareErrorOf(const Project& project, const QString& storePath)
         Trainer trainer(std::move(request), nullptr, nullptr);
         trainer.prepare();
     });
-}
-
-void writeFile(const QString& path, const QByteArray& bytes)
-{
-    QFile file(path);
-    QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
-    QCOMPARE(file.write(bytes), qint64(bytes.size()));
-}
-
-QByteArray readBytes(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return file.readAll();
 }
 
 // Values of one metric by (epoch, task) for a split.

@@ -1,5 +1,6 @@
 // Tests for the graph planner and the model builder: shapes and parameter counts of the
 // multi-fashion graph, and the messages for invalid graphs.
+#include "TestSupport.h"
 #include "model/GraphPlan.h"
 #include "model/MultiTaskModel.h"
 #include "project/AtomicFile.h"
@@ -56,17 +57,6 @@ const PlannedNode* plannedNode(const GraphPlan& plan, const std::string& id)
             return &planned;
     }
     return nullptr;
-}
-
-// Runs `action` and returns the InputError message, or an empty string when nothing is thrown.
-QString inputErrorOf(const std::function<void()>& action)
-{
-    try {
-        action();
-    } catch (const InputError& error) {
-        return QString::fromStdString(error.what());
-    }
-    return {};
 }
 
 }  // namespace

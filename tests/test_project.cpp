@@ -1,5 +1,6 @@
 // Tests for the project model: loading the example project, save and reload, atomic saving,
 // defaults, and the messages for invalid project files.
+#include "TestSupport.h"
 #include "project/AtomicFile.h"
 #include "project/Project.h"
 #include "util/Errors.h"
@@ -16,32 +17,6 @@ using namespace mtlw;
 namespace {
 
 const QString kExampleProject = QStringLiteral(MTLW_SOURCE_DIR "/projects/multi-fashion.mtlw");
-
-void writeFile(const QString& path, const QByteArray& bytes)
-{
-    QFile file(path);
-    QVERIFY2(file.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
-    QCOMPARE(file.write(bytes), qint64(bytes.size()));
-}
-
-QByteArray readBytes(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return file.readAll();
-}
-
-// Runs `action` and returns the InputError message, or an empty string when nothing is thrown.
-QString inputErrorOf(const std::function<void()>& action)
-{
-    try {
-        action();
-    } catch (const InputError& error) {
-        return QString::fromStdString(error.what());
-    }
-    return {};
-}
 
 nlohmann::json exampleJson()
 {

@@ -199,7 +199,7 @@ void Trainer::trainEpoch(int epoch) {
     const std::int64_t batches = (count + batchSize - 1) / batchSize;
     const double secondsBefore = mTrainSeconds;
 
-    // A fresh, seeded shuffle per epoch, so a resumed run sees the same order.
+    // A fresh, seeded shuffle per epoch, so a resumed run gets the same order.
     torch::Generator shuffle = seededGenerator(project.training.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
     const torch::Tensor order = torch::randperm(count, shuffle, torch::kLong);
 

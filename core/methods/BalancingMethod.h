@@ -39,11 +39,11 @@ struct MethodInfo {
     std::string summary;
     std::vector<MethodParam> params;
     /// Gradient methods: take task gradients on the shared representation (the heads' input)
-    /// whatever training.gradient_mode says, as MGDA-UB does.
+    /// whatever training.gradient_mode is set to, as MGDA-UB does.
     bool usesRepresentation = false;
 };
 
-// What the engine tells a method about the current step.
+// The engine's information about the current step, passed to every method call.
 struct StepContext {
     std::int64_t step = 0;
     int epoch = 0;

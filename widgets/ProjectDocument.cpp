@@ -53,8 +53,12 @@ bool makeValidationContext(const Project& project, BuildContext& context) {
     // Multi-Fashion: one 36x36 grey canvas, ten Fashion-MNIST classes per task.
     context.inputShape = multiFashion ? Shape{1, 36, 36} : Shape{1};
     for (const auto& task : project.tasks) {
-        const bool classes = task.type == TaskType::Classification;
-        context.taskOutputSizes[task.name] = classes ? (multiFashion ? 10 : 2) : 1;
+        // Only the output width matters to validation; other kinds are not inferred here.
+        std::int64_t outputs = 1;
+        if (task.type == TaskType::Classification) {
+            outputs = multiFashion ? 10 : 2;
+        }
+        context.taskOutputSizes[task.name] = outputs;
     }
     return multiFashion;
 }

@@ -31,7 +31,13 @@ int main(int argc, char** argv) {
     logger->set_pattern("[%H:%M:%S] %^%l%$ %v");
     spdlog::set_default_logger(logger);
     app.parse_complete_callback([&] {
-        spdlog::set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
+        spdlog::level::level_enum level = spdlog::level::info;
+        if (verbose) {
+            level = spdlog::level::debug;
+        } else if (quiet) {
+            level = spdlog::level::warn;
+        }
+        spdlog::set_level(level);
     });
 
     try {

@@ -52,7 +52,8 @@ public:
     /// Throws InputError on invalid input; nothing is written to the store before this succeeds.
     void prepare();
 
-    /// Trains; never throws. Errors end the run as "failed" with the message recorded.
+    /// Trains. Any std::exception during training ends the run as "failed" with its message recorded
+    /// instead of propagating.
     TrainResult run();
 
     const Dataset& dataset() const { return mDataset; }

@@ -20,7 +20,8 @@ using Shape = std::vector<std::int64_t>;
 
 std::string toString(const Shape& shape);
 
-// What block types may read besides their node: the project and the dataset's input and targets.
+// Build inputs available to every block type besides its node: the project, the dataset's input
+// shape and each task's output width.
 struct BuildContext {
     const Project& project;
     Shape inputShape;

@@ -97,8 +97,8 @@ struct TrainingSpec {
     int logEverySteps = 50;
     /// Task-gradient diagnostics (cosines, norms, conflicts) every this many steps; 0 turns them off.
     int conflictEverySteps = 25;
-    /// Where gradient methods take task gradients: "parameters" (the shared parameters) or
-    /// "representation" (the shared representation the heads read; cheaper, MGDA-UB style).
+    /// Source of the task gradients for gradient methods: "parameters" (the shared parameters) or
+    /// "representation" (the shared representation the heads read, which is cheaper, as in MGDA-UB).
     std::string gradientMode = "parameters";
     /// Sharpness-aware training per task (F-MTL style): each task's gradient is taken at the
     /// shared parameters moved by rho along that task's normalized gradient. 0 turns it off.

@@ -7,7 +7,7 @@
 namespace mtlw {
 
 // An error in input the user controls: a project file, a dataset, a command-line value.
-// The message names the file, field, line or node and says what to do. The command line
+// The message names the file, field, line or node and what to do. The command line
 // exits with status 2 for it and 1 for any other error.
 class InputError : public std::runtime_error {
 public:

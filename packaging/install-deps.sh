@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev
   libtorch-dev libopenblas0-pthread
+  # Gloo, the CPU backend of c10d for multi-process training.
+  libgloo-dev
   libsqlite3-dev zlib1g-dev libspdlog-dev nlohmann-json3-dev libcli11-dev
   dataset-fashion-mnist
   xvfb xauth

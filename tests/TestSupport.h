@@ -5,6 +5,8 @@
 
 #include <QByteArray>
 #include <QFile>
+#include <QProcess>
+#include <QStringList>
 #include <QString>
 #include <QTest>
 
@@ -36,4 +38,40 @@ inline QByteArray readBytes(const QString& path)
     if (!file.open(QIODevice::ReadOnly))
         return {};
     return file.readAll();
+}
+
+// What a finished `mtlw` process printed, and its exit status (-1 when it crashed or timed out).
+struct Output {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+#ifdef MTLW_BINARY_DIR
+// Runs the built `mtlw` with `arguments`, waiting at most `waitMs`.
+inline Output runMtlw(const QStringList& arguments, const QString& workingDirectory = {}, int waitMs = 180000)
+{
+    const QString program = QStringLiteral(MTLW_BINARY_DIR "/bin/mtlw");
+    QProcess process;
+    if (!workingDirectory.isEmpty())
+        process.setWorkingDirectory(workingDirectory);
+    process.start(program, arguments);
+    Output output;
+    if (!process.waitForStarted() || !process.waitForFinished(waitMs)) {
+        output.err = program + ": " + process.errorString();
+        process.kill();
+        process.waitForFinished();
+        return output;
+    }
+    output.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    output.out = QString::fromUtf8(process.readAllStandardOutput());
+    output.err = QString::fromUtf8(process.readAllStandardError());
+    return output;
+}
+#endif
+
+// The exit status and both streams of a process, for failure messages.
+inline QString describe(const Output& output)
+{
+    return QString("exit %1\nstdout:\n%2\nstderr:\n%3").arg(output.exitCode).arg(output.out, output.err);
 }

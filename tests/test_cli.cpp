@@ -1,5 +1,7 @@
 // Tests for the `mtlw` command line, run as a child process: train, runs, show, methods,
 // --version, and exit status 2 with a message for invalid input.
+#include "TestSupport.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -11,38 +13,7 @@
 namespace {
 
 const QString kFixtures = QStringLiteral(MTLW_SOURCE_DIR "/tests/fixtures");
-const QString kMtlw = QStringLiteral(MTLW_BINARY_DIR "/bin/mtlw");
-constexpr int kWaitMs = 180000;
 
-struct Output {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-Output runMtlw(const QStringList& arguments, const QString& workingDirectory = {})
-{
-    QProcess process;
-    if (!workingDirectory.isEmpty())
-        process.setWorkingDirectory(workingDirectory);
-    process.start(kMtlw, arguments);
-    Output output;
-    if (!process.waitForStarted() || !process.waitForFinished(kWaitMs)) {
-        output.err = kMtlw + ": " + process.errorString();
-        process.kill();
-        process.waitForFinished();
-        return output;
-    }
-    output.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    output.out = QString::fromUtf8(process.readAllStandardOutput());
-    output.err = QString::fromUtf8(process.readAllStandardError());
-    return output;
-}
-
-QString describe(const Output& output)
-{
-    return QString("exit %1\nstdout:\n%2\nstderr:\n%3").arg(output.exitCode).arg(output.out, output.err);
-}
 
 nlohmann::json parseJson(const QString& text)
 {

@@ -96,6 +96,8 @@ private slots:
     void cagradRejectsBadRescale();
 
     void imtlEqualProjections();
+    void imtlScalesLosses();
+    void imtlWithoutLossScaling();
 
     void nashmtlEquation();
     void nashmtlClipsNorm();
@@ -369,6 +371,35 @@ void TestGradientMethods::imtlEqualProjections() {
         QVERIFY2(std::abs(value(projections[i] - projections[0])) < 1e-9, std::to_string(i).c_str());
     }
     QVERIFY(value(projections[0]) > 0.0);
+}
+
+void TestGradientMethods::imtlScalesLosses() {
+    auto method = makeMethod("imtl");
+    method->reset(3, torch::kCPU);
+    const std::vector<torch::Tensor> parameters = method->parameters();
+    QCOMPARE(parameters.size(), std::size_t(1));
+    {
+        torch::NoGradGuard noGrad;
+        parameters[0].copy_(torch::tensor({0.0, 0.5, -1.0}));
+    }
+    const torch::Tensor losses = torch::tensor({2.0, 0.5, 3.0});
+    const torch::Tensor scaled = method->scaleLosses(losses);
+    // e^s L - s per task.
+    const torch::Tensor expected = torch::tensor({2.0, std::exp(0.5) * 0.5 - 0.5, std::exp(-1.0) * 3.0 + 1.0});
+    QVERIFY2(torch::allclose(scaled.detach(), expected, 1e-5, 1e-6), shapeText(scaled).c_str());
+    // The scales descend on the scaled losses: ∂/∂s_i = e^{s_i} L_i - 1, zero where e^{s_i} L_i = 1.
+    scaled.sum().backward();
+    const torch::Tensor expectedGradient = torch::exp(torch::tensor({0.0, 0.5, -1.0})) * losses - 1.0;
+    QVERIFY(torch::allclose(parameters[0].grad(), expectedGradient, 1e-5, 1e-6));
+}
+
+void TestGradientMethods::imtlWithoutLossScaling() {
+    auto method = makeMethod("imtl", {{"loss_scaling", 0}});
+    method->reset(2, torch::kCPU);
+    QVERIFY(method->parameters().empty());
+    const torch::Tensor losses = torch::tensor({2.0, 0.5});
+    QVERIFY(torch::equal(method->scaleLosses(losses), losses));
+    QVERIFY_EXCEPTION_THROWN(makeMethod("imtl", {{"loss_scaling", 0.5}}), InputError);
 }
 
 void TestGradientMethods::nashmtlEquation() {

@@ -101,6 +101,7 @@ private slots:
 
     void ewIsSum();
     void uwFormulaAndGradient();
+    void imtlLossBalancesScaledLosses();
     void dwaWeightsByHand();
 
     void rlwWeights_data();
@@ -131,7 +132,7 @@ private slots:
 };
 
 void TestLossMethods::registryListsMethods() {
-    for (const char* name : {"ew", "uw", "dwa", "rlw", "gls", "stch", "famo"}) {
+    for (const char* name : {"ew", "uw", "dwa", "rlw", "gls", "stch", "famo", "imtl_l"}) {
         const MethodInfo* info = findMethod(name);
         QVERIFY2(info != nullptr, name);
         QVERIFY2(info->kind == MethodKind::LossWeighting, name);
@@ -165,6 +166,29 @@ void TestLossMethods::uwFormulaAndGradient() {
     const torch::Tensor expectedGradient = 0.5 - losses / (2.0 * std::exp(s));
     QVERIFY2(torch::allclose(logVariances.grad(), expectedGradient, 1e-5, 1e-6), describe(logVariances.grad()).c_str());
     QVERIFY(torch::allclose(result.lossGradient, torch::full({3}, 0.5 / std::exp(s), torch::kFloat), 1e-5, 1e-6));
+}
+
+void TestLossMethods::imtlLossBalancesScaledLosses() {
+    auto method = makeMethod("imtl_l", 3);
+    const torch::Tensor losses = torch::tensor({0.2, 1.0, 5.0});
+    const Combined first = combine(*method, losses);
+    // All scales start at 0, so the first step is the plain sum.
+    QVERIFY(std::abs(first.total - 6.2) < 1e-5);
+
+    // Descending on the scales alone drives every scaled loss e^{s_i} L_i to 1.
+    const torch::Tensor scales = method->parameters().at(0);
+    torch::optim::SGD optimizer({scales}, torch::optim::SGDOptions(0.2));
+    for (int step = 0; step < 300; ++step) {
+        optimizer.zero_grad();
+        combine(*method, losses);
+        optimizer.step();
+    }
+    const torch::Tensor scaledLosses = torch::exp(scales.detach()) * losses;
+    QVERIFY2(torch::allclose(scaledLosses, torch::ones({3}), 1e-3, 1e-3), describe(scaledLosses).c_str());
+    QVERIFY(torch::allclose(method->lastWeights(), torch::exp(scales.detach()), 1e-2, 1e-3));
+
+    auto restored = roundTrip(*method, nullptr, 3);
+    QVERIFY(torch::equal(restored->parameters().at(0).detach(), scales.detach()));
 }
 
 void TestLossMethods::dwaWeightsByHand() {
@@ -497,7 +521,7 @@ void TestLossMethods::edgeCases_data() {
     const std::vector<std::pair<std::string, QString>> methods = {
         {"ew", "null"},   {"uw", "null"},   {"dwa", "null"},
         {"rlw", "null"},  {"gls", "null"},  {"stch", "null"},
-        {"stch", R"({"warmup_epochs": 0})"}, {"famo", "null"}, {"gradnorm", "null"}};
+        {"stch", R"({"warmup_epochs": 0})"}, {"famo", "null"}, {"imtl_l", "null"}, {"gradnorm", "null"}};
     for (const auto& [name, params] : methods) {
         for (const char* edgeCase : {"single task", "nan loss", "inf loss", "negative loss", "zero losses",
                                       "one zero loss", "25 tasks"}) {

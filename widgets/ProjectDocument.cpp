@@ -93,6 +93,9 @@ void ProjectDocument::newProject() {
         task.name = side;
         task.dataset = dataset.name;
         task.target = side;
+        // Explicit, because toJson writes an empty loss and loadProject rejects it.
+        task.loss = "cross_entropy";
+        task.metrics = {"accuracy"};
         project.tasks.push_back(task);
     }
     NodeSpec input;
@@ -113,6 +116,12 @@ void ProjectDocument::resetProject(Project project) {
     if (pathChanged) {
         Q_EMIT filePathChanged(filePath());
     }
+}
+
+void ProjectDocument::recover(Project project) {
+    resetProject(std::move(project));
+    // No undo state matches the file any more, so the document stays modified until saved.
+    mUndoStack.resetClean();
 }
 
 void ProjectDocument::open(const QString& path) {

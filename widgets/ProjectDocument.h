@@ -36,6 +36,9 @@ public:
     void newProject();
     /// Replaces the project with `project` and clears the undo history.
     void resetProject(Project project);
+    /// Replaces the project like resetProject but marks the document modified, for content
+    /// that differs from its file, such as a recovered autosave.
+    void recover(Project project);
     /// Loads a project file. Throws InputError naming the file and field; the document is
     /// unchanged on error.
     void open(const QString& path);

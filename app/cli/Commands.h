@@ -14,5 +14,12 @@ void addShowCommand(CLI::App& app, int& exitCode);
 void addMethodsCommand(CLI::App& app, int& exitCode);
 void addConflictsCommand(CLI::App& app, int& exitCode);
 void addAggregateCommand(CLI::App& app, int& exitCode);
+void addRoutingCommand(CLI::App& app, int& exitCode);
+void addEvalCommand(CLI::App& app, int& exitCode);
+void addCompareCommand(CLI::App& app, int& exitCode);
+void addExportCommand(CLI::App& app, int& exitCode);
+void addMergeCommand(CLI::App& app, int& exitCode);
+void addMergesCommand(CLI::App& app, int& exitCode);
+void addLaunchCommand(CLI::App& app, int& exitCode);
 
 }  // namespace mtlw::cli

@@ -1,5 +1,6 @@
 #include "TrainingSession.h"
 
+#include "distributed/DistributedContext.h"
 #include "engine/Engine.h"
 #include "util/Errors.h"
 
@@ -99,7 +100,8 @@ void printSummary(const TrainResult& result) {
 }  // namespace
 
 int runTrainingSession(TrainRequest request, bool json) {
-    const bool interactive = ::isatty(STDERR_FILENO) != 0;
+    // Only rank 0 of a multi-process run draws progress.
+    const bool interactive = ::isatty(STDERR_FILENO) != 0 && (!request.distributed || request.distributed->isLeader());
     Engine engine;
     engine.start(std::move(request));
     ProgressBar bar;
@@ -132,6 +134,8 @@ int runTrainingSession(TrainRequest request, bool json) {
                             {"status", result.status},
                             {"tasks", result.summary.value("tasks", nlohmann::json::object())},
                             {"seconds", result.summary.value("seconds", 0.0)},
+                            {"train_seconds", result.summary.value("train_seconds", 0.0)},
+                            {"epochs_completed", result.summary.value("epochs_completed", 0)},
                             {"samples_per_second", result.summary.value("samples_per_second", 0.0)}};
         if (!result.error.empty()) {
             line["error"] = result.error;

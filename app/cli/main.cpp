@@ -26,6 +26,13 @@ int main(int argc, char** argv) {
     mtlw::cli::addMethodsCommand(app, exitCode);
     mtlw::cli::addConflictsCommand(app, exitCode);
     mtlw::cli::addAggregateCommand(app, exitCode);
+    mtlw::cli::addRoutingCommand(app, exitCode);
+    mtlw::cli::addEvalCommand(app, exitCode);
+    mtlw::cli::addCompareCommand(app, exitCode);
+    mtlw::cli::addExportCommand(app, exitCode);
+    mtlw::cli::addMergeCommand(app, exitCode);
+    mtlw::cli::addMergesCommand(app, exitCode);
+    mtlw::cli::addLaunchCommand(app, exitCode);
 
     auto logger = spdlog::stderr_color_mt("mtlw");
     logger->set_pattern("[%H:%M:%S] %^%l%$ %v");

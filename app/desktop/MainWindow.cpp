@@ -1,11 +1,17 @@
 #include "MainWindow.h"
 
+#include "Autosave.h"
+#include "CompareWindow.h"
 #include "BlockPalette.h"
 #include "CurvePlot.h"
+#include "DatasetView.h"
 #include "GraphView.h"
 #include "LogView.h"
 #include "ProjectDocument.h"
 #include "PropertyEditor.h"
+#include "RunList.h"
+#include "RunPlots.h"
+#include "StoreLoader.h"
 #include "TrainingPanel.h"
 #include "store/RunStore.h"
 
@@ -14,6 +20,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -21,9 +29,12 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
+#include <QShowEvent>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QUndoStack>
+
+#include <algorithm>
 
 namespace mtlw {
 
@@ -34,14 +45,12 @@ const char* const kGeometryKey = "mainWindow/geometry";
 const char* const kStateKey = "mainWindow/state";
 const char* const kFileFilter = QT_TRANSLATE_NOOP("MainWindow", "MTL Workbench projects (*.mtlw);;All files (*)");
 
-Qt::PenStyle splitStyle(const std::string& split) {
-    if (split == "validation") {
-        return Qt::DashLine;
+QStringList taskNames(const Project& project) {
+    QStringList names;
+    for (const auto& task : project.tasks) {
+        names << QString::fromStdString(task.name);
     }
-    if (split == "test") {
-        return Qt::DotLine;
-    }
-    return Qt::SolidLine;
+    return names;
 }
 
 }  // namespace
@@ -49,6 +58,8 @@ Qt::PenStyle splitStyle(const std::string& split) {
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     mDocument = new ProjectDocument(this);
     mController = new EngineController(this);
+    mLoader = new StoreLoader(this);
+    mAutosave = new Autosave(mDocument, this);
     mGraphView = new GraphView(mDocument, this);
     setCentralWidget(mGraphView);
 
@@ -64,6 +75,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(mDocument, &ProjectDocument::projectReset, this, [this]() {
         updateTitle();
         mTrainingPanel->loadFrom(mDocument->project());
+        mDatasetView->setProject(mDocument->project());
+        if (!mController->isBusy()) {
+            mPlots->startRun(taskNames(mDocument->project()));
+        }
+        refreshRuns();
     });
     connect(mDocument, &ProjectDocument::validationChanged, this, &MainWindow::updateValidationStatus);
     connect(mGraphView, &GraphView::currentNodeChanged, mPropertyEditor, &PropertyEditor::setNode);
@@ -76,8 +92,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(mController, &EngineController::epochEnded, this, &MainWindow::plotEpoch);
     connect(mController, &EngineController::finished, mTrainingPanel, &TrainingPanel::showFinished);
     connect(mController, &EngineController::finished, this, &MainWindow::onTrainingFinished);
+    connect(mController, &EngineController::runStarted, this, [this](qint64 runId) { mLiveRunId = runId; });
+
+    connect(mLoader, &StoreLoader::runsLoaded, this, &MainWindow::onRunsLoaded);
+    connect(mLoader, &StoreLoader::runLoaded, this, &MainWindow::onRunLoaded);
+    connect(mLoader, &StoreLoader::loadFailed, this, [this](const QString& message) {
+        statusBar()->showMessage(message, 8000);
+    });
+    connect(mRunList, &RunList::runSelected, this, &MainWindow::onRunSelected);
 
     mTrainingPanel->loadFrom(mDocument->project());
+    mDatasetView->setProject(mDocument->project());
+    mPlots->startRun(taskNames(mDocument->project()));
     updateTitle();
     updateValidationStatus();
     updateTrainActions();
@@ -157,6 +183,11 @@ void MainWindow::createActions() {
     mStopAction->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
     connect(mStopAction, &QAction::triggered, mController, &EngineController::stop);
 
+    mCompareAction = new QAction(tr("&Compare Runs…"), this);
+    mCompareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    mCompareAction->setStatusTip(tr("Open the run browser: compare curves, final metrics and hyperparameters of runs"));
+    connect(mCompareAction, &QAction::triggered, this, &MainWindow::openCompareWindow);
+
     mAboutAction = new QAction(tr("&About MTL Workbench"), this);
     mAboutAction->setMenuRole(QAction::AboutRole);
     connect(mAboutAction, &QAction::triggered, this, [this]() {
@@ -199,6 +230,9 @@ void MainWindow::createMenus() {
     train->addAction(mResumeAction);
     train->addAction(mStopAction);
 
+    QMenu* runs = menuBar()->addMenu(tr("&Runs"));
+    runs->addAction(mCompareAction);
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(mAboutAction);
 }
@@ -230,26 +264,50 @@ void MainWindow::createDocks() {
     QDockWidget* trainingDock =
         addDock(tr("Training"), QStringLiteral("trainingDock"), mTrainingPanel, Qt::RightDockWidgetArea);
 
-    auto* plots = new QTabWidget(this);
-    mStepLossPlot = new CurvePlot(tr("Step"), tr("Training loss"), plots);
-    mEpochLossPlot = new CurvePlot(tr("Epoch"), tr("Loss"), plots);
-    mEpochLossPlot->setMarkers(true);
-    mEpochMetricPlot = new CurvePlot(tr("Epoch"), tr("Accuracy / MAE"), plots);
-    mEpochMetricPlot->setMarkers(true);
-    plots->addTab(mStepLossPlot, tr("Step loss"));
-    plots->addTab(mEpochLossPlot, tr("Epoch loss"));
-    plots->addTab(mEpochMetricPlot, tr("Epoch metrics"));
-    QDockWidget* plotsDock = addDock(tr("Plots"), QStringLiteral("plotsDock"), plots, Qt::BottomDockWidgetArea);
+    mRunList = new RunList(this);
+    QDockWidget* runsDock = addDock(tr("Runs"), QStringLiteral("runsDock"), mRunList, Qt::LeftDockWidgetArea);
+
+    mPlots = new RunPlots(this);
+    QDockWidget* plotsDock = addDock(tr("Plots"), QStringLiteral("plotsDock"), mPlots, Qt::BottomDockWidgetArea);
 
     mLogView = new LogView(this);
     mLogView->attachToDefaultLogger();
     QDockWidget* logDock = addDock(tr("Log"), QStringLiteral("logDock"), mLogView, Qt::BottomDockWidgetArea);
     splitDockWidget(plotsDock, logDock, Qt::Horizontal);
 
-    resizeDocks({paletteDock, propertiesDock}, {270, 360}, Qt::Horizontal);
-    resizeDocks({propertiesDock, trainingDock}, {260, 420}, Qt::Vertical);
-    resizeDocks({plotsDock, logDock}, {700, 420}, Qt::Horizontal);
-    resizeDocks({plotsDock}, {300}, Qt::Vertical);
+    mDatasetView = new DatasetView(this);
+    QDockWidget* datasetDock =
+        addDock(tr("Dataset"), QStringLiteral("datasetDock"), mDatasetView, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(logDock, datasetDock);
+    logDock->raise();
+
+    // Below these widths the palette's descriptions and the run list's columns are unreadable.
+    mPalette->setMinimumWidth(200);
+    mRunList->setMinimumWidth(200);
+    mTrainingPanel->setMinimumWidth(280);
+}
+
+void MainWindow::applyDefaultDockSizes() {
+    const auto dock = [this](const char* name) { return findChild<QDockWidget*>(QLatin1String(name)); };
+    // Sizes for the window's current size: the left column gets a fifth of the width, the
+    // right column a quarter, the plots two fifths of the height.
+    const int width = this->width();
+    const int height = this->height();
+    resizeDocks({dock("blocksDock"), dock("propertiesDock")}, {std::max(220, width / 5), std::max(300, width / 4)},
+                Qt::Horizontal);
+    resizeDocks({dock("blocksDock"), dock("runsDock")}, {height / 2, height / 3}, Qt::Vertical);
+    resizeDocks({dock("propertiesDock"), dock("trainingDock")}, {height / 4, height / 2}, Qt::Vertical);
+    resizeDocks({dock("plotsDock"), dock("logDock")}, {width / 2, width * 2 / 5}, Qt::Horizontal);
+    resizeDocks({dock("plotsDock")}, {height * 2 / 5}, Qt::Vertical);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (mDefaultDockSizesPending) {
+        // Dock sizes need the window's final size, which a window first has when shown.
+        mDefaultDockSizesPending = false;
+        applyDefaultDockSizes();
+    }
 }
 
 void MainWindow::readSettings() {
@@ -258,7 +316,7 @@ void MainWindow::readSettings() {
     if (geometry.isEmpty() || !restoreGeometry(geometry)) {
         resize(1500, 940);
     }
-    restoreState(settings.value(kStateKey).toByteArray());
+    mDefaultDockSizesPending = !restoreState(settings.value(kStateKey).toByteArray());
 }
 
 void MainWindow::writeSettings() {
@@ -267,7 +325,9 @@ void MainWindow::writeSettings() {
     settings.setValue(kStateKey, saveState());
 }
 
-bool MainWindow::openProject(const QString& path, bool quiet) {
+bool MainWindow::openProject(const QString& requestedPath, bool quiet) {
+    // Runs record the project path, so an absolute one finds them again from any folder.
+    const QString path = QFileInfo(requestedPath).absoluteFilePath();
     try {
         mDocument->open(path);
     } catch (const std::exception& error) {
@@ -280,7 +340,101 @@ bool MainWindow::openProject(const QString& path, bool quiet) {
     spdlog::info("opened project {}", path.toStdString());
     addRecentFile(mDocument->filePath());
     statusBar()->showMessage(tr("Opened %1").arg(path), 4000);
+    const QString autosavePath = Autosave::pathFor(path);
+    if (QFileInfo::exists(autosavePath)) {
+        offerRecovery(autosavePath, path);
+    }
     return true;
+}
+
+bool MainWindow::recoverUntitled() {
+    const QStringList files = Autosave::orphanedUntitledFiles();
+    if (files.isEmpty()) {
+        return false;
+    }
+    return offerRecovery(files.front(), QString());
+}
+
+bool MainWindow::offerRecovery(const QString& autosavePath, const QString& projectPath) {
+    bool recover = false;
+    if (mRecoveryPrompt) {
+        recover = mRecoveryPrompt(autosavePath, projectPath);
+    } else {
+        const QString time = QFileInfo(autosavePath).lastModified().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        const QString name = projectPath.isEmpty() ? tr("an untitled project") : QFileInfo(projectPath).fileName();
+        recover = QMessageBox::question(this, tr("Recover Unsaved Changes"),
+                                        tr("MTL Workbench did not close normally while %1 had unsaved changes. "
+                                           "An autosave from %2 exists.\n\nRecover it? The recovered project stays "
+                                           "unsaved until you save it.")
+                                            .arg(name, time),
+                                        QMessageBox::Yes | QMessageBox::Discard, QMessageBox::Yes) ==
+                  QMessageBox::Yes;
+    }
+    if (!recover) {
+        spdlog::info("discarded the autosave file {}", autosavePath.toStdString());
+        QFile::remove(autosavePath);
+        return false;
+    }
+    try {
+        Project project = loadProject(autosavePath.toStdString());
+        // Relative dataset paths resolve from the project's folder, which also contains its autosave.
+        project.filePath = projectPath.toStdString();
+        mDocument->recover(std::move(project));
+    } catch (const std::exception& error) {
+        spdlog::error("could not recover {}: {}", autosavePath.toStdString(), error.what());
+        showError(tr("Recover Unsaved Changes"), QString::fromUtf8(error.what()));
+        return false;
+    }
+    // The old side file is replaced by the next autosave and removed on save.
+    mAutosave->adopt(autosavePath);
+    spdlog::info("recovered unsaved changes from {}", autosavePath.toStdString());
+    statusBar()->showMessage(tr("Recovered unsaved changes from %1").arg(autosavePath), 8000);
+    return true;
+}
+
+bool MainWindow::showPlotTab(const QString& title) {
+    for (int i = 0; i < mPlots->count(); ++i) {
+        if (mPlots->tabText(i) == title) {
+            mPlots->setCurrentIndex(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+CurvePlot* MainWindow::stepLossPlot() const {
+    return mPlots->stepLossPlot();
+}
+
+CurvePlot* MainWindow::epochLossPlot() const {
+    return mPlots->epochLossPlot();
+}
+
+CurvePlot* MainWindow::epochMetricPlot() const {
+    return mPlots->epochMetricPlot();
+}
+
+QString MainWindow::runStorePath() const {
+    if (mDocument->filePath().isEmpty()) {
+        return {};
+    }
+    return QString::fromStdString(RunStore::defaultPathFor(mDocument->filePath().toStdString()));
+}
+
+CompareWindow* MainWindow::openCompareWindow() {
+    const QString store = runStorePath();
+    if (store.isEmpty() || !QFileInfo::exists(store)) {
+        QMessageBox::information(this, tr("Compare Runs"),
+                                 store.isEmpty() ? tr("Save the project and train it first: an untitled project has no runs.")
+                                                 : tr("This project has no runs yet (%1 does not exist). Train it first.")
+                                                       .arg(QDir::toNativeSeparators(store)));
+        return nullptr;
+    }
+    auto* window = new CompareWindow(store, {}, this);
+    window->setWindowFlag(Qt::Window);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->show();
+    return window;
 }
 
 bool MainWindow::saveProjectAs(const QString& path) {
@@ -291,8 +445,10 @@ bool MainWindow::saveProjectAs(const QString& path) {
         showError(tr("Save Project"), QString::fromUtf8(error.what()));
         return false;
     }
+    mAutosave->discard();
     addRecentFile(mDocument->filePath());
     statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+    refreshRuns();
     return true;
 }
 
@@ -333,6 +489,7 @@ bool MainWindow::saveAs() {
 
 bool MainWindow::maybeSave() {
     if (!mDocument->isModified()) {
+        mAutosave->discard();
         return true;
     }
     const auto answer = QMessageBox::warning(
@@ -341,7 +498,11 @@ bool MainWindow::maybeSave() {
     if (answer == QMessageBox::Save) {
         return save();
     }
-    return answer == QMessageBox::Discard;
+    if (answer == QMessageBox::Discard) {
+        mAutosave->discard();
+        return true;
+    }
+    return false;
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
@@ -358,6 +519,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         return;
     }
     writeSettings();
+    mAutosave->discard();
     event->accept();
 }
 
@@ -456,13 +618,9 @@ bool MainWindow::startTraining() {
     mTrainingPanel->applyTo(request.project);
     request.storePath = RunStore::defaultPathFor(request.project.filePath);
 
-    mRunTasks.clear();
-    for (const auto& task : request.project.tasks) {
-        mRunTasks << QString::fromStdString(task.name);
-    }
-    mStepLossPlot->clear();
-    mEpochLossPlot->clear();
-    mEpochMetricPlot->clear();
+    mPlots->startRun(taskNames(request.project));
+    mLiveStorePath = QString::fromStdString(request.storePath);
+    mLiveRunId = 0;
 
     spdlog::info("starting training of {} with method {} on {}, runs stored in {}", request.project.name,
                  request.project.training.method.name, request.project.training.device, request.storePath);
@@ -470,29 +628,23 @@ bool MainWindow::startTraining() {
     return true;
 }
 
+bool MainWindow::plotsFollowLiveRun() const {
+    return mPlots->runId() == 0 || mPlots->runId() == mLiveRunId;
+}
+
 void MainWindow::plotProgress(const EngineEvent& event) {
-    for (const auto& [task, loss] : event.taskLosses) {
-        const QString name = QString::fromStdString(task);
-        mStepLossPlot->appendPoint(name, static_cast<double>(event.step), loss,
-                                   CurvePlot::taskColor(static_cast<int>(mRunTasks.indexOf(name))));
+    if (plotsFollowLiveRun()) {
+        mPlots->addProgress(event);
     }
 }
 
 void MainWindow::plotEpoch(const EngineEvent& event) {
-    for (const MetricRow& row : event.metrics) {
-        if (row.task.empty()) {
-            continue;
-        }
-        const QString task = QString::fromStdString(row.task);
-        const QString series = task + QStringLiteral(" ") + QString::fromStdString(row.split);
-        const QColor color = CurvePlot::taskColor(static_cast<int>(mRunTasks.indexOf(task)));
-        if (row.name == "loss") {
-            mEpochLossPlot->appendPoint(series, row.epoch, row.value, color, splitStyle(row.split));
-        } else if (row.name == "accuracy" || row.name == "mae") {
-            mEpochMetricPlot->appendPoint(series + QStringLiteral(" ") + QString::fromStdString(row.name), row.epoch,
-                                          row.value, color, splitStyle(row.split));
-        }
+    if (!plotsFollowLiveRun()) {
+        return;
     }
+    mPlots->addEpochRows(event.metrics);
+    // The trainer writes an epoch's gradient statistics to the store with its metric rows.
+    mLoader->requestRun(mLiveStorePath, event.runId);
 }
 
 void MainWindow::onTrainingFinished(const QString& status, const QString& message) {
@@ -502,6 +654,52 @@ void MainWindow::onTrainingFinished(const QString& status, const QString& messag
     if (status == QLatin1String("rejected") || status == QLatin1String("failed")) {
         spdlog::error("training {}: {}", status.toStdString(), message.toStdString());
     }
+    if (mLiveRunId > 0 && plotsFollowLiveRun()) {
+        mSelectAfterRefresh = mLiveRunId;
+    }
+    refreshRuns();
+}
+
+void MainWindow::refreshRuns() {
+    const QString store = runStorePath();
+    if (store.isEmpty()) {
+        mRunList->setRuns({});
+        return;
+    }
+    mLoader->requestRuns(store, mDocument->filePath());
+}
+
+void MainWindow::onRunsLoaded(const QString& storePath, const std::vector<RunRecord>& runs) {
+    if (storePath != runStorePath()) {
+        return;
+    }
+    mRunList->setRuns(runs);
+    if (mSelectAfterRefresh > 0) {
+        mRunList->selectRun(mSelectAfterRefresh);
+        mSelectAfterRefresh = 0;
+    }
+    Q_EMIT runsRefreshed();
+}
+
+void MainWindow::onRunSelected(qint64 runId) {
+    if (mController->isBusy() && runId == mLiveRunId) {
+        // Back to the run in progress: its curves continue from the store's rows.
+        mPlots->startRun(taskNames(mDocument->project()));
+    }
+    mLoader->requestRun(runStorePath(), runId);
+}
+
+void MainWindow::onRunLoaded(const RunData& data) {
+    const bool live = mController->isBusy() && data.run.id == mLiveRunId;
+    if (live && mPlots->runId() == mLiveRunId) {
+        // Curves of the run in progress come from the engine; the store adds the diagnostics.
+        mPlots->setGradientStats(data.gradientStats);
+        mPlots->setConflictSummary(data.conflicts);
+        mPlots->setRouting(data.routing);
+        return;
+    }
+    mPlots->showRun(data);
+    Q_EMIT runShown(data.run.id);
 }
 
 }  // namespace mtlw

@@ -130,6 +130,10 @@ void TrainingPanel::applyTo(Project& project) const {
     training.batchSize = mBatchSize->value();
 }
 
+void TrainingPanel::setEpochs(int epochs) {
+    mEpochs->setValue(epochs);
+}
+
 void TrainingPanel::rebuildMethodParams() {
     while (mParamsForm->rowCount() > 0) {
         mParamsForm->removeRow(0);

@@ -35,6 +35,8 @@ public:
     void applyTo(Project& project) const;
 
     QComboBox* methodCombo() const { return mMethod; }
+    /// Sets the epochs of the next run.
+    void setEpochs(int epochs);
 
 public Q_SLOTS:
     void showRunStarted(qint64 runId);

@@ -2,6 +2,7 @@
 
 #include "data/CsvDataset.h"
 #include "data/MultiFashion.h"
+#include "data/SyntheticCorrelation.h"
 #include "util/Errors.h"
 
 #include <spdlog/spdlog.h>
@@ -69,7 +70,7 @@ void checkTaskTargets(const Project& project, const Dataset& dataset)
 
 std::vector<std::string> datasetKinds()
 {
-    return {"multi-fashion", "csv"};
+    return {"multi-fashion", "csv", "synthetic-correlation"};
 }
 
 Dataset loadDataset(const Project& project, const DatasetSpec& spec)
@@ -80,6 +81,8 @@ Dataset loadDataset(const Project& project, const DatasetSpec& spec)
         dataset = data::loadMultiFashion(project, spec, field);
     else if (spec.kind == "csv")
         dataset = data::loadCsvDataset(project, spec, field);
+    else if (spec.kind == "synthetic-correlation")
+        dataset = data::loadSyntheticCorrelation(project, spec, field);
     else
         throw InputError(field + ".kind: unknown dataset kind '" + spec.kind + "'; known kinds: " +
                          joinNames(datasetKinds()));

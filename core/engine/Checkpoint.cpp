@@ -30,6 +30,21 @@ void saveCheckpoint(const std::string& path, MultiTaskModel& model, torch::optim
     }
 }
 
+void loadModelWeights(const std::string& path, MultiTaskModel& model) {
+    if (!std::filesystem::exists(path)) {
+        throw InputError(path + ": checkpoint file not found; it may have been moved or deleted");
+    }
+    try {
+        torch::serialize::InputArchive archive;
+        archive.load_from(path);
+        torch::serialize::InputArchive modelArchive;
+        archive.read("model", modelArchive);
+        model->load(modelArchive);
+    } catch (const c10::Error& error) {
+        throw InputError(path + ": checkpoint cannot be read or does not fit the run's model: " + error.msg());
+    }
+}
+
 CheckpointState loadCheckpoint(const std::string& path, MultiTaskModel& model, torch::optim::Optimizer& optimizer,
                                BalancingMethod& method) {
     if (!std::filesystem::exists(path)) {

@@ -26,6 +26,10 @@ CheckpointState loadCheckpoint(const std::string& path, MultiTaskModel& model, t
                                BalancingMethod& method);
 
 /// The folder that holds a run's checkpoints: beside the store, "<store stem>/run-<id>".
+/// Loads only the model weights of a checkpoint, for evaluation and export. Throws InputError
+/// naming the file when it is missing, unreadable or does not fit the model.
+void loadModelWeights(const std::string& path, MultiTaskModel& model);
+
 std::string checkpointFolder(const std::string& storePath, std::int64_t runId);
 
 }  // namespace mtlw

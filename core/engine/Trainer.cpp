@@ -5,16 +5,24 @@
 #include "engine/Device.h"
 #include "engine/GradientDiagnostics.h"
 #include "engine/TaskObjective.h"
+#include "engine/RoutingRecords.h"
 #include "engine/Threads.h"
+#include "engine/WeightInit.h"
+#include "distributed/DistributedContext.h"
+#include "distributed/RendezvousHost.h"
 #include "model/GraphPlan.h"
 #include "util/Errors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <spdlog/sinks/basic_file_sink.h>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 namespace mtlw {
 
@@ -65,7 +73,10 @@ void Trainer::prepare() {
     if (mRequest.storePath.empty()) {
         mRequest.storePath = RunStore::defaultPathFor(project.filePath);
     }
-    mStore = std::make_unique<RunStore>(mRequest.storePath);
+    // Other ranks never open the store: rank 0 alone records the run.
+    if (isLeader()) {
+        mStore = std::make_unique<RunStore>(mRequest.storePath);
+    }
 
     // Data: every task must read the same dataset for now.
     const std::string& datasetName = project.tasks.front().dataset;
@@ -78,6 +89,9 @@ void Trainer::prepare() {
         }
     }
     mDevice = resolveDevice(project.training.device);
+    if (mRequest.distributed && mDevice.is_cuda() && !mDevice.has_index()) {
+        mDevice = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(mRequest.distributed->localRank()));
+    }
     mDataset = loadDataset(project, *project.findDataset(datasetName));
     if (mDataset.train.size() == 0) {
         throw InputError("dataset '" + datasetName + "' has no training samples");
@@ -92,6 +106,10 @@ void Trainer::prepare() {
     const GraphPlan plan = planGraph(context);
     torch::manual_seed(project.training.seed);
     mModel = MultiTaskModel(plan, context);
+    if (!mRequest.initCheckpoint.empty() && !mRequest.resumeRunId) {
+        const std::size_t copied = initializeFromCheckpoint(*mModel, mRequest.initCheckpoint);
+        spdlog::info("initialized {} tensors from {}", copied, mRequest.initCheckpoint);
+    }
     mModel->to(mDevice);
 
     mMethod = createMethod(project.training.method.name, project.training.method.params, "training.method");
@@ -107,6 +125,14 @@ void Trainer::prepare() {
                          mMethod->info().name + " takes them on the shared representation; set sam_rho to 0 or "
                          "training.gradient_mode to parameters");
     }
+    if (mUseRepresentation && mRequest.distributed) {
+        // NOTE: per-sample representation gradients of different samples cannot be averaged
+        // across ranks; multi-process training supports parameter-mode gradients only.
+        throw InputError("method " + mMethod->info().name +
+                         " takes task gradients on the shared representation, which multi-process training "
+                         "cannot average across ranks; set training.gradient_mode to parameters, pick another "
+                         "method, or train in one process");
+    }
     for (const auto& task : project.tasks) {
         mTaskNames.push_back(task.name);
     }
@@ -119,6 +145,10 @@ void Trainer::prepare() {
     mMethodGenerator = seededGenerator(project.training.seed ^ 0x9e3779b97f4a7c15ULL);
 
     configureTrainingThreads();
+    if (mRequest.distributed && threadsPerLocalWorker() > 0) {
+        // Workers on one machine share its cores.
+        torch::set_num_threads(threadsPerLocalWorker());
+    }
 }
 
 void Trainer::createOrReopenRun() {
@@ -146,6 +176,7 @@ void Trainer::createOrReopenRun() {
     }
     const CheckpointState state = loadCheckpoint(checkpoint->path, mModel, *mOptimizer, *mMethod);
     mStore->reopenRun(mRunId);
+    mStore->deleteRoutingStatsAfter(mRunId, state.step);
     mStartEpoch = state.epoch + 1;
     mStep = state.step;
     mEpochsCompleted = state.epoch;
@@ -196,7 +227,13 @@ void Trainer::trainEpoch(int epoch) {
     const Split& train = mDataset.train;
     const std::int64_t count = train.size();
     const std::int64_t batchSize = project.training.batchSize;
-    const std::int64_t batches = (count + batchSize - 1) / batchSize;
+    // With several ranks, batch_size is per rank and every rank reads its own slice of each
+    // global batch; one rank's slices equal the plain batches.
+    const int worldSize = mRequest.distributed ? mRequest.distributed->worldSize() : 1;
+    const int rank = mRequest.distributed ? mRequest.distributed->rank() : 0;
+    const std::int64_t batches = globalBatchCount(count, batchSize, worldSize);
+    std::int64_t localSamples = 0;
+    std::int64_t globalSamples = 0;
     const double secondsBefore = mTrainSeconds;
 
     // A fresh, seeded shuffle per epoch, so a resumed run gets the same order.
@@ -227,8 +264,11 @@ void Trainer::trainEpoch(int epoch) {
             return;
         }
 
-        const std::int64_t begin = batch * batchSize;
-        const torch::Tensor indices = order.slice(0, begin, std::min(begin + batchSize, count));
+        const ShardSlice slice = shardOfBatch(count, batchSize, worldSize, rank, batch);
+        const torch::Tensor indices = order.slice(0, slice.begin, slice.end);
+        mShardWeight = static_cast<double>(slice.end - slice.begin) / static_cast<double>(slice.globalSize);
+        localSamples += slice.end - slice.begin;
+        globalSamples += slice.globalSize;
         const torch::Tensor inputs = train.inputs.index_select(0, indices).to(mDevice, true);
         // In representation mode the heads read a detached copy of the shared representation,
         // so that task gradients can be taken with respect to it.
@@ -250,10 +290,30 @@ void Trainer::trainEpoch(int epoch) {
             losses.push_back(taskLoss(tasks[t], output.taskOutputs[t], batchTargets[t]));
         }
         const torch::Tensor taskLosses = torch::stack(losses);
+        mGlobalLosses = taskLosses.detach().clone();
+        averageAcrossRanks({mGlobalLosses});
         ++mStep;
 
+        // Routing statistics and auxiliary losses belong to this forward pass; sharpness-aware
+        // passes below would overwrite them. The auxiliary loss joins every method's objective
+        // as a gradient added to the method's update.
+        const torch::Tensor auxiliaryLoss = mModel->auxiliaryLoss();
+        const std::vector<torch::Tensor> routedParameters =
+            auxiliaryLoss.defined() ? mModel->sharedParameters() : std::vector<torch::Tensor>{};
+        std::vector<torch::Tensor> auxiliaryGradients;
+        if (auxiliaryLoss.defined()) {
+            auxiliaryGradients = torch::autograd::grad({auxiliaryLoss}, routedParameters, {}, /*retain_graph=*/true,
+                                                       /*create_graph=*/false, /*allow_unused=*/true);
+        }
+        if (mModel->hasRouting() && mStep % project.training.logEverySteps == 0) {
+            for (auto& record : routingRecords(mModel->routing(), mRunId, mStep, epoch)) {
+                mPendingRoutingStats.push_back(std::move(record));
+            }
+        }
+
         // Stop at the first non-finite loss, naming the task, before it reaches the weights.
-        const torch::Tensor finite = torch::isfinite(taskLosses.detach()).to(torch::kCPU);
+        // The check reads the losses averaged over ranks, so that every rank stops at the same step.
+        const torch::Tensor finite = torch::isfinite(mGlobalLosses).to(torch::kCPU);
         if (!finite.all().item<bool>()) {
             for (size_t t = 0; t < tasks.size(); ++t) {
                 if (!finite[static_cast<std::int64_t>(t)].item<bool>()) {
@@ -278,14 +338,35 @@ void Trainer::trainEpoch(int epoch) {
         } else {
             if (diagnose || sharpnessAware) {
                 taskGradients = taskGradientMatrix(taskLosses, mModel->sharedParameters());
+                averageAcrossRanks({taskGradients});
             }
-            mMethod->combineLosses(taskLosses, context).backward();
+            // With several ranks the method weighs the losses averaged over ranks, while the
+            // gradients flow through this rank's own losses and are averaged below.
+            const torch::Tensor methodLosses =
+                mRequest.distributed ? taskLosses + (mGlobalLosses - taskLosses.detach()) : taskLosses;
+            mMethod->combineLosses(methodLosses, context).backward();
             if (sharpnessAware) {
                 // The method's weights combine the task gradients taken at the perturbed points.
                 const torch::Tensor flat = sharpnessAwareGradients(batchData, taskGradients);
+                averageAcrossRanks({flat});
                 const torch::Tensor weights = mMethod->lastWeights().to(flat.device(), flat.scalar_type());
                 assignSharedGradients(torch::matmul(weights, flat));
             }
+        }
+        accumulateGradients(routedParameters, auxiliaryGradients);
+        if (mRequest.distributed) {
+            // Every rank then applies the same update. A parameter without a gradient on this
+            // rank gets zeros, so that all ranks reduce buffers of the same layout.
+            std::vector<torch::Tensor> gradients;
+            for (const auto& group : mOptimizer->param_groups()) {
+                for (const auto& parameter : group.params()) {
+                    if (!parameter.grad().defined()) {
+                        parameter.mutable_grad() = torch::zeros_like(parameter);
+                    }
+                    gradients.push_back(parameter.grad());
+                }
+            }
+            averageAcrossRanks(gradients);
         }
         mOptimizer->step();
         if (diagnose) {
@@ -300,11 +381,15 @@ void Trainer::trainEpoch(int epoch) {
         for (size_t t = 0; t < tasks.size(); ++t) {
             accumulators[t].add(output.taskOutputs[t], batchTargets[t], losses[t]);
         }
-        mTrainSamples += indices.size(0);
+        mTrainSamples += slice.globalSize;
 
         const auto now = std::chrono::steady_clock::now();
         const double wallTime = mRunStartSeconds + std::chrono::duration<double>(now - mClockStart).count();
         const bool logStep = mStep % project.training.logEverySteps == 0;
+        if (logStep && auxiliaryLoss.defined()) {
+            mPendingRows.push_back(
+                {mRunId, mStep, epoch, "train", "", "auxiliary_loss", auxiliaryLoss.item<double>(), wallTime});
+        }
         if (logStep) {
             const torch::Tensor lossValues = taskLosses.detach().to(torch::kCPU, torch::kDouble);
             const torch::Tensor weights = mMethod->lastWeights();
@@ -334,6 +419,10 @@ void Trainer::trainEpoch(int epoch) {
             pushEvent(std::move(event));
         }
         spdlog::debug("run {}: step {} done", mRunId, mStep);
+        if (mRequest.maxSteps > 0 && mStep >= mRequest.maxSteps) {
+            mStopAfterEpoch = true;
+            break;
+        }
     }
     mTrainSeconds = secondsBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count();
 
@@ -341,6 +430,26 @@ void Trainer::trainEpoch(int epoch) {
     std::vector<double> meanLosses;
     for (size_t t = 0; t < tasks.size(); ++t) {
         mEpochTrainMetrics[tasks[t].name] = accumulators[t].values();
+    }
+    if (mRequest.distributed && globalSamples > 0) {
+        // Sample-weighted means over ranks: exact for loss, accuracy and MAE, close for RMSE.
+        std::vector<double> values;
+        for (const auto& [task, metrics] : mEpochTrainMetrics) {
+            for (const auto& [name, value] : metrics) {
+                values.push_back(value);
+            }
+        }
+        const torch::Tensor reduced = torch::tensor(values, torch::kDouble);
+        mShardWeight = static_cast<double>(localSamples) / static_cast<double>(globalSamples);
+        averageAcrossRanks({reduced});
+        std::int64_t index = 0;
+        for (auto& [task, metrics] : mEpochTrainMetrics) {
+            for (auto& [name, value] : metrics) {
+                value = reduced[index++].item<double>();
+            }
+        }
+    }
+    for (size_t t = 0; t < tasks.size(); ++t) {
         meanLosses.push_back(mEpochTrainMetrics[tasks[t].name]["loss"]);
     }
     mMethod->endEpoch(meanLosses);
@@ -365,20 +474,29 @@ torch::Tensor Trainer::backwardWithTaskGradients(const torch::Tensor& taskLosses
                                                  const torch::Tensor& detachedRepresentation, const StepContext& context,
                                                  const Batch* sharpnessBatch) {
     const std::vector<torch::Tensor> shared = mModel->sharedParameters();
-    torch::Tensor gradients =
-        mUseRepresentation ? taskGradientMatrix(taskLosses, {detachedRepresentation}) : taskGradientMatrix(taskLosses, shared);
-    const torch::Tensor aggregated =
-        sharpnessBatch != nullptr ? sharpnessAwareGradients(*sharpnessBatch, gradients) : gradients;
-    const Aggregation aggregation = mMethod->aggregate(aggregated, taskLosses.detach(), context);
+    // IMTL's learnable loss scales apply here; for every other method these are the raw losses.
+    const torch::Tensor scaledLosses = mMethod->scaleLosses(taskLosses);
+    torch::Tensor gradients = mUseRepresentation ? taskGradientMatrix(scaledLosses, {detachedRepresentation})
+                                                 : taskGradientMatrix(scaledLosses, shared);
+    // With several ranks the method combines the task gradients averaged over ranks, so the
+    // shared direction is the same on every rank.
+    averageAcrossRanks({gradients});
+    torch::Tensor aggregated = gradients;
+    if (sharpnessBatch != nullptr) {
+        aggregated = sharpnessAwareGradients(*sharpnessBatch, gradients);
+        averageAcrossRanks({aggregated});
+    }
+    const Aggregation aggregation = mMethod->aggregate(aggregated, mGlobalLosses, context);
 
-    // Heads train on their own task's loss; the shared part follows the method's direction.
-    std::vector<torch::Tensor> heads;
+    // Heads train on their own task's loss, and the method's own parameters on the sum of the
+    // losses; the shared part follows the method's direction.
+    std::vector<torch::Tensor> ownParameters = mMethod->parameters();
     for (size_t t = 0; t < mRequest.project.tasks.size(); ++t) {
         for (const auto& parameter : mModel->headParameters(t)) {
-            heads.push_back(parameter);
+            ownParameters.push_back(parameter);
         }
     }
-    torch::autograd::backward({taskLosses.sum()}, {}, /*retain_graph=*/false, /*create_graph=*/false, heads);
+    torch::autograd::backward({scaledLosses.sum()}, {}, /*retain_graph=*/false, /*create_graph=*/false, ownParameters);
     if (mUseRepresentation) {
         representation.backward(aggregation.direction.view_as(representation));
     } else {
@@ -422,7 +540,11 @@ torch::Tensor Trainer::sharpnessAwareGradients(const Batch& batch, const torch::
         const torch::Tensor perturbation = gradient * (rho / norm);
         moveShared(perturbation, 1.0);
         const ModelOutput output = mModel->forward(batch.inputs);
-        const torch::Tensor loss = taskLoss(tasks[t], output.taskOutputs[t], batch.targets[t]);
+        std::vector<torch::Tensor> losses;
+        for (size_t u = 0; u < tasks.size(); ++u) {
+            losses.push_back(taskLoss(tasks[u], output.taskOutputs[u], batch.targets[u]));
+        }
+        const torch::Tensor loss = mMethod->scaleLosses(torch::stack(losses))[static_cast<std::int64_t>(t)];
         rows.push_back(taskGradientMatrix(loss.unsqueeze(0), shared)[0]);
         moveShared(perturbation, -1.0);
     }
@@ -516,6 +638,9 @@ void Trainer::recordEpoch(int epoch, double epochSeconds) {
     checkpoint.path = path;
     checkpoint.score = score;
     checkpoint.isBest = isBest;
+    // Routing rows past the checkpoint that a crash may leave behind are deleted on resume.
+    mStore->appendRoutingStats(mPendingRoutingStats);
+    mPendingRoutingStats.clear();
     // One transaction: a resumed run restarts after the last epoch whose rows all exist.
     mStore->recordEpoch(rows, mPendingGradientStats, checkpoint);
     mPendingGradientStats.clear();
@@ -542,6 +667,9 @@ nlohmann::json Trainer::buildSummary() const {
     summary["train_seconds"] = mTrainSeconds;
     summary["samples_per_second"] = mTrainSeconds > 0.0 ? mTrainSamples / mTrainSeconds : 0.0;
     summary["parameters"] = mModel ? mModel->parameterCount() : 0;
+    if (!mRequest.initCheckpoint.empty()) {
+        summary["init_checkpoint"] = mRequest.initCheckpoint;
+    }
     if (!mRequest.baselineTask.empty()) {
         summary["baseline_task"] = mRequest.baselineTask;
     } else if (mStore) {
@@ -557,16 +685,26 @@ TrainResult Trainer::run() {
     TrainResult result;
     mClockStart = std::chrono::steady_clock::now();
     try {
-        createOrReopenRun();
+        if (isLeader()) {
+            createOrReopenRun();
+        } else {
+            joinRun();
+        }
     } catch (const InputError& error) {
         result.status = "rejected";
         result.error = error.what();
         result.inputError = true;
+        if (mRequest.distributed) {
+            mRequest.distributed->reportFailure(result.error);
+        }
         return result;
     } catch (const std::exception& error) {
         spdlog::error("could not start the run: {}", error.what());
         result.status = "rejected";
         result.error = error.what();
+        if (mRequest.distributed) {
+            mRequest.distributed->reportFailure(result.error);
+        }
         return result;
     }
     result.runId = mRunId;
@@ -577,6 +715,10 @@ TrainResult Trainer::run() {
     std::string status = run_status::kCompleted;
     std::string error;
     try {
+        if (isLeader()) {
+            joinRun();
+        }
+        broadcastState();
         for (int epoch = mStartEpoch; epoch <= mRequest.project.training.epochs; ++epoch) {
             applySchedule(epoch);
             const auto epochStart = std::chrono::steady_clock::now();
@@ -585,12 +727,46 @@ TrainResult Trainer::run() {
                 status = run_status::kCancelled;
                 break;
             }
-            recordEpoch(epoch, std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count());
+            if (isLeader()) {
+                recordEpoch(epoch, std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count());
+            } else {
+                mPendingRows.clear();
+                mPendingGradientStats.clear();
+                mPendingRoutingStats.clear();
+                mEpochsCompleted = epoch;
+            }
+            if (mStopAfterEpoch) {
+                writeRankParameters();
+                break;
+            }
         }
     } catch (const std::exception& caught) {
         status = run_status::kFailed;
         error = caught.what();
+        if (mRequest.distributed) {
+            // A collective fails on every rank when one rank dies; name the rank that failed
+            // first, as it or `mtlw launch` reported it.
+            mRequest.distributed->reportFailure(error);
+            const auto other = mRequest.distributed->collectiveFailed()
+                                   ? mRequest.distributed->otherRankFailure(std::chrono::seconds(3))
+                                   : std::nullopt;
+            if (other) {
+                error = *other + " (rank " + std::to_string(mRequest.distributed->rank()) + ": " + error + ")";
+            }
+        }
         spdlog::error("run {}: failed: {}", mRunId, error);
+    }
+    if (!isLeader()) {
+        result.status = status;
+        result.error = error;
+        result.summary = buildSummary();
+        spdlog::info("run {}: rank {} {}", mRunId, mRequest.distributed->rank(), status);
+        EngineEvent finished{EngineEvent::Type::Finished};
+        finished.status = result.status;
+        finished.message = result.error;
+        finished.summary = result.summary;
+        pushEvent(std::move(finished));
+        return result;
     }
 
     result.status = status;
@@ -605,6 +781,8 @@ TrainResult Trainer::run() {
             mPendingRows.clear();
         }
         mStore->appendGradientStats(mPendingGradientStats);
+        mStore->appendRoutingStats(mPendingRoutingStats);
+        mPendingRoutingStats.clear();
         mPendingGradientStats.clear();
         if (!error.empty()) {
             mStore->addEvent(mRunId, "error", error);
@@ -626,6 +804,99 @@ TrainResult Trainer::run() {
     finished.elapsedSeconds = seconds;
     pushEvent(std::move(finished));
     return result;
+}
+
+bool Trainer::isLeader() const {
+    return !mRequest.distributed || mRequest.distributed->isLeader();
+}
+
+void Trainer::averageAcrossRanks(const std::vector<torch::Tensor>& tensors) {
+    if (mRequest.distributed) {
+        mRequest.distributed->allReduceWeighted(tensors, mShardWeight);
+    }
+}
+
+void Trainer::broadcastState() {
+    if (!mRequest.distributed) {
+        return;
+    }
+    std::vector<torch::Tensor> state = mModel->parameters();
+    for (const auto& buffer : mModel->buffers()) {
+        state.push_back(buffer);
+    }
+    for (const auto& parameter : mMethod->parameters()) {
+        state.push_back(parameter);
+    }
+    mRequest.distributed->broadcastFromLeader(state);
+}
+
+void Trainer::joinRun() {
+    DistributedContext* distributed = mRequest.distributed.get();
+    if (distributed == nullptr) {
+        return;
+    }
+    if (distributed->isLeader()) {
+        // A resumed run: every rank loads the same checkpoint bytes.
+        if (mRequest.resumeRunId) {
+            const auto checkpoint = mStore->latestCheckpoint(mRunId);
+            std::ifstream file(checkpoint->path, std::ios::binary);
+            const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+            distributed->set(store_keys::kCheckpoint, bytes);
+        }
+        distributed->set(store_keys::kStorePath, mStore->path());
+        distributed->set(store_keys::kRunId, std::to_string(mRunId));
+        return;
+    }
+
+    const auto runId = distributed->waitForKey(store_keys::kRunId, 0);
+    if (!runId) {
+        throw std::runtime_error("rank 0 could not start the run: " +
+                                 distributed->otherRankFailure(std::chrono::seconds(0)).value_or("no reason given"));
+    }
+    mRunId = std::stoll(*runId);
+    // Other ranks log to their own file beside rank 0's checkpoints.
+    const std::filesystem::path folder = checkpointFolder(mRequest.storePath, mRunId);
+    std::error_code ignored;
+    std::filesystem::create_directories(folder, ignored);
+    const std::string logPath = (folder / ("rank-" + std::to_string(distributed->rank()) + ".log")).string();
+    try {
+        auto sinks = spdlog::default_logger()->sinks();
+        sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(logPath));
+        auto logger = std::make_shared<spdlog::logger>("mtlw-rank", sinks.begin(), sinks.end());
+        logger->set_level(spdlog::default_logger()->level());
+        logger->flush_on(spdlog::level::info);
+        spdlog::set_default_logger(logger);
+    } catch (const spdlog::spdlog_ex& error) {
+        spdlog::warn("rank {}: cannot log to {}: {}", distributed->rank(), logPath, error.what());
+    }
+    spdlog::info("run {}: rank {} of {} joined", mRunId, distributed->rank(), distributed->worldSize());
+
+    if (mRequest.resumeRunId) {
+        const std::string bytes = distributed->get(store_keys::kCheckpoint);
+        const std::filesystem::path temporary = std::filesystem::temp_directory_path() /
+                                                ("mtlw-resume-" + std::to_string(::getpid()) + ".pt");
+        {
+            std::ofstream file(temporary, std::ios::binary);
+            file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        }
+        const CheckpointState state = loadCheckpoint(temporary.string(), mModel, *mOptimizer, *mMethod);
+        std::filesystem::remove(temporary, ignored);
+        mStartEpoch = state.epoch + 1;
+        mStep = state.step;
+        mEpochsCompleted = state.epoch;
+        spdlog::info("run {}: rank {} resumed from epoch {}", mRunId, distributed->rank(), state.epoch);
+    }
+}
+
+void Trainer::writeRankParameters() {
+    const int rank = mRequest.distributed ? mRequest.distributed->rank() : 0;
+    const std::filesystem::path folder = checkpointFolder(mRequest.storePath, mRunId);
+    std::filesystem::create_directories(folder);
+    std::vector<torch::Tensor> parameters;
+    for (const auto& parameter : mModel->parameters()) {
+        parameters.push_back(parameter.detach().to(torch::kCPU));
+    }
+    torch::save(parameters, (folder / ("parameters-rank-" + std::to_string(rank) + ".pt")).string());
 }
 
 }  // namespace mtlw

@@ -19,6 +19,8 @@
 
 namespace mtlw {
 
+class DistributedContext;
+
 struct TrainRequest {
     /// The project to train, with any command-line overrides already applied.
     Project project;
@@ -30,6 +32,14 @@ struct TrainRequest {
     int progressIntervalMs = 100;
     /// Set when this run is the single-task baseline of that task; recorded in the summary.
     std::string baselineTask;
+    /// Checkpoint file whose weights the model starts from (see initializeFromCheckpoint);
+    /// empty for a fresh initialization. Ignored when resuming.
+    std::string initCheckpoint;
+    /// Set for multi-process training (world size > 1); null trains in this process alone.
+    std::shared_ptr<DistributedContext> distributed;
+    /// Debugging and tests: stop after this many steps (0: no limit), record that epoch, and
+    /// write every rank's parameters to parameters-rank-<r>.pt in the run's checkpoint folder.
+    std::int64_t maxSteps = 0;
 };
 
 struct TrainResult {
@@ -89,6 +99,16 @@ private:
     void pushEvent(EngineEvent event);
     nlohmann::json buildSummary() const;
 
+    // Multi-process training (see docs/distributed.md); each is a no-op without mRequest.distributed.
+    bool isLeader() const;
+    /// Sample-weighted mean over ranks of the tensors, in place, with this step's shard weight.
+    void averageAcrossRanks(const std::vector<torch::Tensor>& tensors);
+    /// Rank 0's model and method state on every rank.
+    void broadcastState();
+    /// Non-leader ranks: receive the run id, log to rank-<r>.log, load a resumed checkpoint.
+    void joinRun();
+    void writeRankParameters();
+
     TrainRequest mRequest;
     EventQueue* mEvents;
     TrainingControl* mControl;
@@ -113,9 +133,16 @@ private:
     std::map<std::string, std::map<std::string, double>> mEpochTrainMetrics;
     std::vector<MetricRow> mPendingRows;
     std::vector<GradientStatsRecord> mPendingGradientStats;
+    /// Expert routing of the logged steps of the epoch in progress.
+    std::vector<RoutingStatsRecord> mPendingRoutingStats;
     std::vector<std::string> mTaskNames;
     /// Gradient methods take task gradients on the shared representation instead of the parameters.
     bool mUseRepresentation = false;
+    /// This rank's share of the current global batch (1 in a single process).
+    double mShardWeight = 1.0;
+    /// The current step's task losses averaged over ranks (the local losses in a single process).
+    torch::Tensor mGlobalLosses;
+    bool mStopAfterEpoch = false;
 
     double mBestScore = -std::numeric_limits<double>::infinity();
     int mBestEpoch = 0;

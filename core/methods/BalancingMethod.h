@@ -2,6 +2,8 @@
 // One method per file; MethodRegistry.cpp lists them. docs/methods.md describes each one.
 #pragma once
 
+#include "methods/NumericParams.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -21,13 +23,7 @@ enum class MethodKind {
 };
 
 // One tunable parameter of a method, with its default and valid range.
-struct MethodParam {
-    std::string name;
-    double defaultValue = 0.0;
-    double minValue = 0.0;
-    double maxValue = 0.0;
-    std::string description;
-};
+using MethodParam = NumericParam;
 
 struct MethodInfo {
     /// Lower-case name used in project files and on the command line, e.g. "pcgrad".
@@ -75,6 +71,10 @@ public:
     /// Loss weighting: returns the scalar loss to backpropagate from [k] task losses.
     /// Gradient methods return the plain sum, used only when the engine needs one scalar.
     virtual torch::Tensor combineLosses(const torch::Tensor& taskLosses, const StepContext& context) = 0;
+
+    /// Gradient methods: the losses whose task gradients the method combines, from the raw [k]
+    /// task losses. The identity except for IMTL, which applies its learnable loss scales.
+    virtual torch::Tensor scaleLosses(const torch::Tensor& taskLosses) { return taskLosses; }
 
     /// Gradient methods: combines [k, d] task gradients into one direction.
     virtual Aggregation aggregate(const torch::Tensor& gradients, const torch::Tensor& taskLosses,

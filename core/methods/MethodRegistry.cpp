@@ -43,55 +43,12 @@ std::string knownMethodNames() {
     return names;
 }
 
-std::string paramNames(const MethodInfo& info) {
-    if (info.params.empty()) {
-        return "none";
-    }
-    std::string names;
-    for (const auto& param : info.params) {
-        names += names.empty() ? param.name : ", " + param.name;
-    }
-    return names;
-}
 
 }  // namespace
 
 std::map<std::string, double> resolveMethodParams(const MethodInfo& info, const nlohmann::json& params,
                                                   const std::string& where) {
-    std::map<std::string, double> values;
-    for (const auto& param : info.params) {
-        values[param.name] = param.defaultValue;
-    }
-    if (params.is_null()) {
-        return values;
-    }
-    if (!params.is_object()) {
-        throw InputError(where + " must be an object of numbers, got " + params.dump());
-    }
-    for (const auto& [key, value] : params.items()) {
-        const MethodParam* spec = nullptr;
-        for (const auto& param : info.params) {
-            if (param.name == key) {
-                spec = &param;
-            }
-        }
-        if (spec == nullptr) {
-            throw InputError(where + "." + key + ": unknown parameter of method " + info.name +
-                             "; its parameters are: " + paramNames(info));
-        }
-        if (!value.is_number()) {
-            throw InputError(where + "." + key + " must be a number, got " + value.dump());
-        }
-        const double number = value.get<double>();
-        if (!std::isfinite(number) || number < spec->minValue || number > spec->maxValue) {
-            std::ostringstream message;
-            message << where << "." << key << " must be between " << spec->minValue << " and " << spec->maxValue
-                    << ", got " << value.dump();
-            throw InputError(message.str());
-        }
-        values[key] = number;
-    }
-    return values;
+    return resolveNumericParams(info.params, params, where, ".", "method " + info.name);
 }
 
 std::unique_ptr<BalancingMethod> createMethod(const std::string& name, const nlohmann::json& params,

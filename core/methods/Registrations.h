@@ -19,6 +19,7 @@ std::pair<MethodInfo, MethodFactory> registerGradVac();
 std::pair<MethodInfo, MethodFactory> registerGradDrop();
 std::pair<MethodInfo, MethodFactory> registerCaGrad();
 std::pair<MethodInfo, MethodFactory> registerImtl();
+std::pair<MethodInfo, MethodFactory> registerImtlLoss();
 std::pair<MethodInfo, MethodFactory> registerNashMtl();
 std::pair<MethodInfo, MethodFactory> registerAlignedMtl();
 std::pair<MethodInfo, MethodFactory> registerUpGrad();
@@ -50,6 +51,7 @@ inline constexpr MethodRegistration kMethodRegistrations[] = {
     registerGeometricLossStrategy,
     registerSmoothTchebycheff,
     registerFamo,
+    registerImtlLoss,
     registerGradNorm,
 };
 

@@ -20,6 +20,19 @@ using Shape = std::vector<std::int64_t>;
 
 std::string toString(const Shape& shape);
 
+// What flows along an edge. A plain value is one [B, ...] tensor that every task reads. A
+// per-task value is a [slots, B, ...] tensor from a task-aware block (mmoe, cgc, moe, ...):
+// slot t serves task t in project order, and a slot after the last task carries a shared
+// representation (cgc with shared_output). A head reads its own task's slot.
+struct PortShape {
+    /// Shape of one sample of one slot.
+    Shape shape;
+    /// 0 for a plain value, else the number of slots.
+    std::int64_t taskSlots = 0;
+};
+
+std::string toString(const PortShape& port);
+
 // Build inputs available to every block type besides its node: the project, the dataset's input
 // shape and each task's output width.
 struct BuildContext {
@@ -48,6 +61,18 @@ public:
     /// Creates the module; called only after outputShape accepted the node.
     virtual torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
                                         const BuildContext& context) const = 0;
+
+    /// Whether the module itself takes per-task values [slots, B, ...]. For other blocks the
+    /// model applies the one module to every slot of a per-task input, with shared weights.
+    virtual bool readsPerTask() const { return false; }
+    /// Checks the node against its input ports and returns its output port. The default calls
+    /// outputShape on the slot shapes and keeps the input's slots, matching the model's per-slot
+    /// application.
+    virtual PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
+                                 const BuildContext& context) const;
+    /// Creates the module for the given input ports; the default calls create with their shapes.
+    virtual torch::nn::AnyModule createForPorts(const NodeSpec& node, const std::vector<PortShape>& inputs,
+                                                const BuildContext& context) const;
 };
 
 /// All block types, in palette order.

@@ -15,6 +15,33 @@ std::string toString(const Shape& shape) {
     return text + "]";
 }
 
+std::string toString(const PortShape& port) {
+    if (port.taskSlots == 0) {
+        return toString(port.shape);
+    }
+    return std::to_string(port.taskSlots) + " task slots of " + toString(port.shape);
+}
+
+PortShape BlockType::outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
+                                const BuildContext& context) const {
+    std::vector<Shape> shapes;
+    std::int64_t slots = 0;
+    for (const auto& input : inputs) {
+        shapes.push_back(input.shape);
+        slots = std::max(slots, input.taskSlots);
+    }
+    return {outputShape(node, shapes, context), slots};
+}
+
+torch::nn::AnyModule BlockType::createForPorts(const NodeSpec& node, const std::vector<PortShape>& inputs,
+                                               const BuildContext& context) const {
+    std::vector<Shape> shapes;
+    for (const auto& input : inputs) {
+        shapes.push_back(input.shape);
+    }
+    return create(node, shapes, context);
+}
+
 const std::vector<std::unique_ptr<BlockType>>& blockTypes() {
     static const std::vector<std::unique_ptr<BlockType>> types = [] {
         std::vector<std::unique_ptr<BlockType>> list;
@@ -23,6 +50,14 @@ const std::vector<std::unique_ptr<BlockType>>& blockTypes() {
         list.push_back(makeFlattenBlock());
         list.push_back(makeMlpBlock());
         list.push_back(makeHeadBlock());
+        list.push_back(makeResidualBlock());
+        list.push_back(makeTransformerBlock());
+        list.push_back(makeMmoeBlock());
+        list.push_back(makeCgcBlock());
+        list.push_back(makePleBlock());
+        list.push_back(makeSparseMoeBlock());
+        list.push_back(makeCrossStitchBlock());
+        list.push_back(makeLoraBlock());
         return list;
     }();
     return types;

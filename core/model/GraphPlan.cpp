@@ -110,14 +110,16 @@ GraphPlan planGraph(const BuildContext& context) {
         for (const size_t from : predecessors[i]) {
             planned.inputs.push_back(planIndex[from]);
             planned.inputShapes.push_back(plan.nodes[planIndex[from]].outputShape);
+            planned.inputPorts.push_back(plan.nodes[planIndex[from]].outputPort);
         }
         try {
-            planned.outputShape = types[i]->outputShape(nodes[i], planned.inputShapes, context);
+            planned.outputPort = types[i]->outputPort(nodes[i], planned.inputPorts, context);
+            planned.outputShape = planned.outputPort.shape;
         } catch (const ShapeError& error) {
             std::string feeding;
             for (size_t k = 0; k < predecessors[i].size(); ++k) {
                 feeding += (k == 0 ? "node '" : ", node '") + nodes[predecessors[i][k]].id + "' outputs " +
-                           toString(planned.inputShapes[k]);
+                           toString(planned.inputPorts[k]);
             }
             throw ShapeError(std::string(error.what()) + " (" + feeding + ")");
         }

@@ -15,6 +15,9 @@ struct PlannedNode {
     std::vector<size_t> inputs;
     std::vector<Shape> inputShapes;
     Shape outputShape;
+    /// The same shapes with their task slots (0 for plain values); see PortShape.
+    std::vector<PortShape> inputPorts;
+    PortShape outputPort;
 };
 
 struct GraphPlan {

@@ -25,6 +25,22 @@ public:
         return {found->second};
     }
 
+    // A head fed by a per-task value reads its own task's slot; MultiTaskModel selects it.
+    PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
+                         const BuildContext& context) const override {
+        const PortShape& input = inputs.at(0);
+        if (input.taskSlots != 0) {
+            const std::string task = headTask(node, context.project);
+            for (size_t t = 0; t < context.project.tasks.size(); ++t) {
+                if (context.project.tasks[t].name == task && static_cast<std::int64_t>(t) >= input.taskSlots) {
+                    failShape(context.project, node,
+                              "task '" + task + "' has no slot in its per-task input " + toString(input));
+                }
+            }
+        }
+        return {outputShape(node, {input.shape}, context), 0};
+    }
+
     torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
                                 const BuildContext& context) const override {
         std::vector<std::int64_t> widths = readWidths(context.project, node, "hidden", false);

@@ -122,6 +122,77 @@ struct PairConflictSummary {
     std::int64_t steps = 0;
 };
 
+// Expert routing of one gate (a task's, or "shared") of one routing layer at one logged step.
+struct RoutingStatsRecord {
+    std::int64_t runId = 0;
+    std::int64_t step = 0;
+    int epoch = 0;
+    std::string layer;
+    std::string task;
+    /// Experts each sample selects (1 for dense gates: the largest one).
+    std::int64_t topK = 1;
+    /// cv²(importance) + cv²(load) over the batch.
+    double balanceLoss = 0.0;
+    std::vector<std::string> experts;
+    /// Mean gate probability per expert; sums to 1.
+    std::vector<double> gateMean;
+    /// Share of samples with the expert among their top k; sums to topK.
+    std::vector<double> topKFraction;
+};
+
+// Utilisation of one expert by one gate, averaged over a run's logged steps.
+struct RoutingUtilisation {
+    std::string layer;
+    std::string task;
+    std::string expert;
+    double meanGate = 0.0;
+    double meanTopKFraction = 0.0;
+    std::int64_t steps = 0;
+};
+
+// One fine-tuned model a merge combined.
+struct MergeInputRecord {
+    /// The run it comes from; empty for a checkpoint file outside the store.
+    std::optional<std::int64_t> runId;
+    std::string task;
+    std::string checkpointPath;
+};
+
+// One test metric of one model in a merge comparison.
+struct MergeMetricRecord {
+    /// "merged", "individual" (the task's fine-tuned model), "joint" (the jointly trained run)
+    /// or "base" (the base backbone with each task's fine-tuned head).
+    std::string model;
+    /// The run whose model it is, for "individual" and "joint".
+    std::optional<std::int64_t> runId;
+    std::string task;
+    std::string name;
+    double value = 0.0;
+};
+
+// A model merge: its inputs, method and parameters, and the per-task metrics of the merged model
+// next to the models it is compared with.
+struct MergeRecord {
+    std::int64_t id = 0;
+    std::string projectPath;
+    std::string projectName;
+    /// ISO 8601 UTC; empty on insert means now.
+    std::string createdAt;
+    std::string method;
+    nlohmann::json params = nlohmann::json::object();
+    std::string baseCheckpoint;
+    std::vector<MergeInputRecord> inputs;
+    /// The jointly trained run it is compared with, if any.
+    std::optional<std::int64_t> mtlRunId;
+    /// Method results such as learned coefficients.
+    nlohmann::json details = nlohmann::json::object();
+    /// Checkpoint file of the merged model; empty when none was written.
+    std::string checkpointPath;
+    double seconds = 0.0;
+    std::string codeVersion;
+    std::vector<MergeMetricRecord> metrics;
+};
+
 // One connection to a run store file. Not thread-safe: use one RunStore per thread.
 // SQLite in WAL mode lets one writer and many readers work on the same file.
 class RunStore {
@@ -171,6 +242,25 @@ public:
     std::vector<GradientStatsRecord> gradientStats(std::int64_t runId) const;
     /// Mean cosine, mean magnitude similarity and conflict frequency per task pair.
     std::vector<PairConflictSummary> conflictSummary(std::int64_t runId) const;
+
+    /// Inserts routing records in one transaction (store/RoutingStats.cpp).
+    void appendRoutingStats(const std::vector<RoutingStatsRecord>& records);
+    /// Deletes a run's routing records after `step`, which a resumed run records again.
+    void deleteRoutingStatsAfter(std::int64_t runId, std::int64_t step);
+    /// All routing records of a run, by step, layer and task in insertion order.
+    std::vector<RoutingStatsRecord> routingStats(std::int64_t runId) const;
+    /// Mean gate and top-k share per layer, task and expert over all logged steps, in the order
+    /// the layers, tasks and experts were first recorded.
+    std::vector<RoutingUtilisation> routingUtilisation(std::int64_t runId) const;
+
+    /// Inserts a merge with its inputs and metrics in one transaction and returns its id;
+    /// merge.id is ignored (store/MergeRecords.cpp).
+    std::int64_t addMerge(const MergeRecord& merge);
+    /// Sets the checkpoint file of a merged model. Throws std::invalid_argument for an unknown id.
+    void setMergeCheckpoint(std::int64_t mergeId, const std::string& path);
+    std::optional<MergeRecord> mergeRecord(std::int64_t mergeId) const;
+    /// Merges of one project (by path), or all when projectPath is empty; newest first.
+    std::vector<MergeRecord> merges(const std::string& projectPath = {}) const;
 
     std::optional<RunRecord> run(std::int64_t runId) const;
     /// Runs of one project (by path), or all runs when projectPath is empty; newest first.

@@ -106,13 +106,88 @@ CREATE TABLE gradient_pairs (
 CREATE INDEX gradient_pairs_run ON gradient_pairs (run_id, task_a, task_b);
 )sql";
 
+// Version 3: expert routing per routing layer and gate (task) at each logged step.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE routing_gates (
+    run_id       INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step         INTEGER NOT NULL,
+    epoch        INTEGER NOT NULL,
+    layer        TEXT NOT NULL,
+    task         TEXT NOT NULL,
+    top_k        INTEGER NOT NULL,
+    balance_loss REAL NOT NULL
+);
+CREATE INDEX routing_gates_run ON routing_gates (run_id, step);
+
+CREATE TABLE routing_experts (
+    run_id         INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step           INTEGER NOT NULL,
+    layer          TEXT NOT NULL,
+    task           TEXT NOT NULL,
+    expert         TEXT NOT NULL,
+    gate_mean      REAL NOT NULL,
+    top_k_fraction REAL NOT NULL
+);
+CREATE INDEX routing_experts_run ON routing_experts (run_id, layer, task);
+)sql";
+
+// Version 4: model merges, the runs they merged and the metrics of the merged model.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE merges (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_path    TEXT NOT NULL,
+    project_name    TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    method          TEXT NOT NULL,
+    params_json     TEXT NOT NULL DEFAULT '{}',
+    base_checkpoint TEXT NOT NULL,
+    mtl_run_id      INTEGER,
+    details_json    TEXT NOT NULL DEFAULT '{}',
+    checkpoint_path TEXT NOT NULL DEFAULT '',
+    seconds         REAL NOT NULL DEFAULT 0,
+    code_version    TEXT NOT NULL
+);
+CREATE INDEX merges_project_path ON merges (project_path);
+
+CREATE TABLE merge_inputs (
+    merge_id        INTEGER NOT NULL REFERENCES merges (id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    run_id          INTEGER,
+    task            TEXT NOT NULL,
+    checkpoint_path TEXT NOT NULL
+);
+CREATE INDEX merge_inputs_merge ON merge_inputs (merge_id);
+
+CREATE TABLE merge_metrics (
+    merge_id INTEGER NOT NULL REFERENCES merges (id) ON DELETE CASCADE,
+    model    TEXT NOT NULL,
+    run_id   INTEGER,
+    task     TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    value    REAL
+);
+CREATE INDEX merge_metrics_merge ON merge_metrics (merge_id, task);
+)sql";
+
+// Curve reads (run, task, name, split -> step, value) come from this index alone, without a
+// table lookup per row, which makes loading a 20,000-step curve several times faster.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE INDEX metrics_curve ON metrics (run_id, task, name, split, step, value);
+)sql";
+
 std::vector<Migration> buildMigrations() {
     std::vector<Migration> steps;
     steps.push_back({1, "create runs, metrics, checkpoints and events",
                      [](sqlite3* db) { sqlite::exec(db, kSchemaV1, "create schema version 1"); }});
     steps.push_back({2, "add gradient conflict diagnostics",
                      [](sqlite3* db) { sqlite::exec(db, kSchemaV2, "create schema version 2"); }});
-    // Append version 3 here.
+    steps.push_back({3, "add expert routing statistics",
+                     [](sqlite3* db) { sqlite::exec(db, kSchemaV3, "create schema version 3"); }});
+    steps.push_back({4, "add model merges",
+                     [](sqlite3* db) { sqlite::exec(db, kSchemaV4, "create schema version 4"); }});
+    steps.push_back({5, "add a covering index for metric curves",
+                     [](sqlite3* db) { sqlite::exec(db, kSchemaV5, "create schema version 5"); }});
+    // Append version 6 here.
 
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (steps[i].version != static_cast<int>(i) + 1)

@@ -1,0 +1,86 @@
+#include "engine/TaskEvaluation.h"
+
+#include "engine/Checkpoint.h"
+#include "engine/TaskObjective.h"
+#include "engine/Trainer.h"
+#include "model/GraphPlan.h"
+#include "util/Errors.h"
+
+namespace mtlw {
+
+namespace {
+
+constexpr std::int64_t kBatchSize = 1024;
+
+}  // namespace
+
+TaskEvaluation evaluateRunTask(const std::string& storePath, std::int64_t runId, const std::string& taskName,
+                               const std::string& split) {
+    if (split != "test" && split != "validation") {
+        throw InputError("--split must be test or validation, got '" + split + "'");
+    }
+    const RunStore store(storePath);
+    const auto run = store.run(runId);
+    if (!run) {
+        throw InputError(storePath + ": run " + std::to_string(runId) + " not found; `mtlw runs PROJECT` lists runs");
+    }
+    const Project project = projectOfRun(*run);
+    size_t taskIndex = project.tasks.size();
+    std::string names;
+    for (size_t t = 0; t < project.tasks.size(); ++t) {
+        names += (t == 0 ? "" : ", ") + project.tasks[t].name;
+        if (project.tasks[t].name == taskName) {
+            taskIndex = t;
+        }
+    }
+    if (taskIndex == project.tasks.size()) {
+        throw InputError("run " + std::to_string(runId) + " has no task '" + taskName + "'; its tasks are " + names);
+    }
+    auto checkpoint = store.bestCheckpoint(runId);
+    if (!checkpoint) {
+        checkpoint = store.latestCheckpoint(runId);
+    }
+    if (!checkpoint) {
+        throw InputError("run " + std::to_string(runId) + " has no checkpoint; train at least one epoch first");
+    }
+
+    const TaskSpec& task = project.tasks[taskIndex];
+    const Dataset dataset = loadDataset(project, *project.findDataset(task.dataset));
+    BuildContext context{project, dataset.inputShape, {}};
+    for (const auto& spec : project.tasks) {
+        checkTaskTarget(project, spec, dataset);
+        context.taskOutputSizes[spec.name] = taskOutputSize(spec, dataset.targets.at(spec.target));
+    }
+    MultiTaskModel model(planGraph(context), context);
+    loadModelWeights(checkpoint->path, model);
+    model->eval();
+
+    const Split& data = split == "test" ? dataset.test : dataset.validation;
+    if (data.size() == 0) {
+        throw InputError("dataset '" + dataset.name + "' has no " + split + " samples; use --split " +
+                         (split == "test" ? "validation" : "test"));
+    }
+    // NOTE: the forward pass still computes every task's output; only the reported task's
+    // output is scored.
+    torch::NoGradGuard noGrad;
+    MetricAccumulator accumulator(task);
+    for (std::int64_t begin = 0; begin < data.size(); begin += kBatchSize) {
+        const std::int64_t end = std::min(begin + kBatchSize, data.size());
+        const ModelOutput output = model->forward(data.inputs.slice(0, begin, end));
+        const torch::Tensor& prediction = output.taskOutputs[taskIndex];
+        const torch::Tensor target = data.targets.at(task.target).slice(0, begin, end);
+        accumulator.add(prediction, target, taskLoss(task, prediction, target));
+    }
+
+    TaskEvaluation result;
+    result.task = task.name;
+    result.split = split;
+    result.epoch = checkpoint->epoch;
+    result.samples = data.size();
+    result.metrics = accumulator.values();
+    result.activeParameters = model->activeParameterCount(taskIndex);
+    result.totalParameters = model->parameterCount();
+    return result;
+}
+
+}  // namespace mtlw

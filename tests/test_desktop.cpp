@@ -125,6 +125,8 @@ private Q_SLOTS:
     void documentBuildsValidGraph();
     void documentRejectsBadEdges();
     void documentReportsNodeError();
+    void paletteExpertBlocksStartValid_data();
+    void paletteExpertBlocksStartValid();
     void commandUndoRestores_data();
     void commandUndoRestores();
     void undoRedoRoundTrip();
@@ -234,6 +236,30 @@ void TestDesktop::documentReportsNodeError() {
     QVERIFY(document.disconnectNodes(QStringLiteral("mlp1"), QStringLiteral("head2")));
     QCOMPARE(document.nodeErrors().count("head2"), size_t(1));
     QVERIFY(document.graphError().isEmpty());
+}
+
+void TestDesktop::paletteExpertBlocksStartValid_data() {
+    QTest::addColumn<QString>("type");
+    for (const char* type : {"mmoe", "moe", "cross_stitch", "lora"}) {
+        QTest::newRow(type) << QString::fromLatin1(type);
+    }
+}
+
+void TestDesktop::paletteExpertBlocksStartValid() {
+    // A block dropped from the palette between the shared layer and the heads validates as is.
+    QFETCH(QString, type);
+    ProjectDocument document;
+    buildFashionGraph(document);
+    QVERIFY(document.isValid());
+    const QString block = document.addNode(type, {700, 0});
+    QVERIFY(document.disconnectNodes(QStringLiteral("mlp1"), QStringLiteral("head1")));
+    QVERIFY(document.disconnectNodes(QStringLiteral("mlp1"), QStringLiteral("head2")));
+    QVERIFY(document.connectNodes(QStringLiteral("mlp1"), block));
+    QVERIFY(document.connectNodes(block, QStringLiteral("head1")));
+    QVERIFY(document.connectNodes(block, QStringLiteral("head2")));
+    QVERIFY2(document.nodeErrors().count(block.toStdString()) == 0,
+             document.nodeErrors().count(block.toStdString()) ? document.nodeErrors().at(block.toStdString()).c_str() : "");
+    QVERIFY2(document.isValid(), qPrintable(document.graphError()));
 }
 
 void TestDesktop::commandUndoRestores_data() {

@@ -101,6 +101,19 @@ private slots:
         QCOMPARE(readBytes(copy), first);
     }
 
+    void saveWithoutLossUsesDefaults()
+    {
+        // A task built in code (the app's New project) may leave its loss and metrics empty.
+        Project project = loadProject(MTLW_SOURCE_DIR "/tests/fixtures/tiny-tabular.mtlw");
+        project.tasks[0].loss.clear();
+        project.tasks[0].metrics.clear();
+        const QString copy = path("defaults.mtlw");
+        saveProject(project, copy.toStdString());
+        QVERIFY(!readBytes(copy).contains("\"loss\": \"\""));
+        const Project reloaded = loadProject(copy.toStdString());
+        QCOMPARE(reloaded.tasks[0].loss, std::string("cross_entropy"));
+    }
+
     void savePosition()
     {
         Project project = loadProject(kExampleProject.toStdString());

@@ -28,6 +28,16 @@ nlohmann::json defaultParams(const std::string& type, const Project& project) {
     if (type == "mlp") {
         return {{"hidden", {128}}};
     }
+    // Blocks with a required param start with a working value that the user can change.
+    if (type == "mmoe" || type == "moe") {
+        return {{"experts", 4}};
+    }
+    if (type == "cross_stitch") {
+        return {{"hidden", {64}}};
+    }
+    if (type == "lora") {
+        return {{"width", 64}};
+    }
     if (type == "head") {
         std::set<std::string> served;
         for (const auto& node : project.graph.nodes) {
@@ -93,7 +103,6 @@ void ProjectDocument::newProject() {
         task.name = side;
         task.dataset = dataset.name;
         task.target = side;
-        // Explicit, because toJson writes an empty loss and loadProject rejects it.
         task.loss = "cross_entropy";
         task.metrics = {"accuracy"};
         project.tasks.push_back(task);

@@ -327,12 +327,18 @@ nlohmann::json toJson(const Project& project) {
     }
     json["tasks"] = nlohmann::json::array();
     for (const auto& task : project.tasks) {
-        json["tasks"].push_back({{"name", task.name},
-                                 {"type", toString(task.type)},
-                                 {"dataset", task.dataset},
-                                 {"target", task.target},
-                                 {"loss", task.loss},
-                                 {"metrics", task.metrics}});
+        nlohmann::json entry{{"name", task.name},
+                             {"type", toString(task.type)},
+                             {"dataset", task.dataset},
+                             {"target", task.target}};
+        // An empty loss or metric list means the task type's defaults, which loading fills in.
+        if (!task.loss.empty()) {
+            entry["loss"] = task.loss;
+        }
+        if (!task.metrics.empty()) {
+            entry["metrics"] = task.metrics;
+        }
+        json["tasks"].push_back(std::move(entry));
     }
     nlohmann::json nodes = nlohmann::json::array();
     for (const auto& node : project.graph.nodes) {

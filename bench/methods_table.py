@@ -106,11 +106,11 @@ def main():
 def print_table(results, methods, metric):
     baselines = [entry for entry in results if entry["method"] == "baseline"]
     tasks = sorted({run["baseline_task"] for entry in baselines for run in entry["runs"]})
-    header = "| method | " + " | ".join(f"{task} {metric} (%)" for task in tasks) + \
+    header = "| method | seeds | " + " | ".join(f"{task} {metric} (%)" for task in tasks) + \
              " | Δm% | train s/epoch | CPU s/epoch |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    baseline_row = ["single-task"]
+    baseline_row = ["single-task", str(len(baselines))]
     for task in tasks:
         values = [100.0 * run["tasks"][task][metric] for entry in baselines for run in entry["runs"]
                   if run["baseline_task"] == task]
@@ -120,7 +120,7 @@ def print_table(results, methods, metric):
         entries = [entry for entry in results if entry["method"] == method]
         if not entries:
             continue
-        row = [method]
+        row = [method, str(len(entries))]
         for task in tasks:
             row.append(mean_and_std([100.0 * entry["run"]["tasks"][task][metric] for entry in entries]))
         row.append(mean_and_std([entry["run"]["delta_m"] for entry in entries if "delta_m" in entry["run"]]))

@@ -49,7 +49,7 @@ struct Output {
 
 #ifdef MTLW_BINARY_DIR
 // Runs the built `mtlw` with `arguments`, waiting at most `waitMs`.
-inline Output runMtlw(const QStringList& arguments, const QString& workingDirectory = {}, int waitMs = 180000)
+inline Output runMtlwCommand(const QStringList& arguments, const QString& workingDirectory = {}, int waitMs = 180000)
 {
     const QString program = QStringLiteral(MTLW_BINARY_DIR "/bin/mtlw");
     QProcess process;

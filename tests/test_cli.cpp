@@ -47,7 +47,7 @@ private slots:
         for (const char* name : {"tiny-fashion.mtlw", "tiny-tabular.mtlw", "tiny-tabular.csv"})
             QVERIFY(QFile::copy(kFixtures + "/" + name, mDir.filePath(name)));
 
-        mTrain = runMtlw({"-q", "train", project(), "--epochs", "1", "--json"});
+        mTrain = runMtlwCommand({"-q", "train", project(), "--epochs", "1", "--json"});
         const QStringList lines = mTrain.out.trimmed().split('\n');
         const nlohmann::json last = parseJson(lines.last());
         if (last.is_object() && last.value("run_id", nlohmann::json()).is_number_integer())
@@ -64,7 +64,7 @@ private slots:
         QVERIFY(bad.open(QIODevice::WriteOnly));
         QCOMPARE(bad.write(text), qint64(text.size()));
         bad.close();
-        const Output setup = runMtlw({"-q", "train", mInputDir.filePath("tiny-tabular.mtlw"), "--epochs", "1"});
+        const Output setup = runMtlwCommand({"-q", "train", mInputDir.filePath("tiny-tabular.mtlw"), "--epochs", "1"});
         QVERIFY2(setup.exitCode == 0, qPrintable(describe(setup)));
         mSetupRuns = 1;
     }
@@ -89,14 +89,14 @@ private slots:
 
     void trainText()
     {
-        const Output output = runMtlw({"-q", "train", mDir.filePath("tiny-tabular.mtlw"), "--epochs", "1",
+        const Output output = runMtlwCommand({"-q", "train", mDir.filePath("tiny-tabular.mtlw"), "--epochs", "1",
                                        "--method", "uw", "--seed", "9"});
         QVERIFY2(output.exitCode == 0, qPrintable(describe(output)));
         QVERIFY2(output.out.contains(": completed in "), qPrintable(output.out));
         QVERIFY2(output.out.contains("label: accuracy"), qPrintable(output.out));
         QVERIFY2(output.out.contains("size: mae"), qPrintable(output.out));
 
-        const Output runs = runMtlw({"runs", mDir.filePath("tiny-tabular.mtlw"), "--json"});
+        const Output runs = runMtlwCommand({"runs", mDir.filePath("tiny-tabular.mtlw"), "--json"});
         const nlohmann::json list = parseJson(runs.out);
         QVERIFY2(list.is_array() && list.size() == 1, qPrintable(describe(runs)));
         QCOMPARE(list[0].at("method").get<std::string>(), std::string("uw"));
@@ -106,7 +106,7 @@ private slots:
     void runsList()
     {
         QVERIFY2(mRunId > 0, "initTestCase did not train a run");
-        const Output output = runMtlw({"runs", project()});
+        const Output output = runMtlwCommand({"runs", project()});
         QVERIFY2(output.exitCode == 0, qPrintable(describe(output)));
         const QStringList lines = output.out.trimmed().split('\n');
         QCOMPARE(lines.size(), 2);
@@ -115,7 +115,7 @@ private slots:
         QVERIFY2(lines[1].contains("completed"), qPrintable(lines[1]));
         QVERIFY2(lines[1].contains("left accuracy="), qPrintable(lines[1]));
 
-        const Output json = runMtlw({"runs", project(), "--json"});
+        const Output json = runMtlwCommand({"runs", project(), "--json"});
         const nlohmann::json list = parseJson(json.out);
         QVERIFY2(list.is_array() && list.size() == 1, qPrintable(describe(json)));
         QCOMPARE(list[0].at("run_id").get<qint64>(), mRunId);
@@ -124,7 +124,7 @@ private slots:
 
     void runsWithoutStore()
     {
-        const Output output = runMtlw({"runs", mDir.filePath("tiny-tabular.mtlw"), "--runs-db", mDir.filePath("none.sqlite")});
+        const Output output = runMtlwCommand({"runs", mDir.filePath("tiny-tabular.mtlw"), "--runs-db", mDir.filePath("none.sqlite")});
         QVERIFY2(output.exitCode == 0, qPrintable(describe(output)));
         QVERIFY2(output.out.contains("no runs yet"), qPrintable(output.out));
     }
@@ -132,7 +132,7 @@ private slots:
     void showRun()
     {
         QVERIFY2(mRunId > 0, "initTestCase did not train a run");
-        const Output output = runMtlw({"show", QString::number(mRunId), "--runs-db", store()});
+        const Output output = runMtlwCommand({"show", QString::number(mRunId), "--runs-db", store()});
         QVERIFY2(output.exitCode == 0, qPrintable(describe(output)));
         QVERIFY2(output.out.startsWith(QString("run %1 of Tiny Multi-Fashion").arg(mRunId)), qPrintable(output.out));
         QVERIFY2(output.out.contains("status:   completed"), qPrintable(output.out));
@@ -141,7 +141,7 @@ private slots:
         QVERIFY2(output.out.contains("    left: accuracy "), qPrintable(output.out));
         QVERIFY2(output.out.contains("    right: accuracy "), qPrintable(output.out));
 
-        const Output json = runMtlw({"show", QString::number(mRunId), "--runs-db", store(), "--json"});
+        const Output json = runMtlwCommand({"show", QString::number(mRunId), "--runs-db", store(), "--json"});
         QVERIFY2(json.exitCode == 0, qPrintable(describe(json)));
         const nlohmann::json run = parseJson(json.out);
         QVERIFY2(run.is_object(), qPrintable(json.out));
@@ -158,14 +158,14 @@ private slots:
         QVERIFY2(mRunId > 0, "initTestCase did not train a run");
         QTemporaryDir folder;
         QVERIFY(QFile::copy(store(), folder.filePath("copy.runs.sqlite")));
-        const Output output = runMtlw({"show", QString::number(mRunId)}, folder.path());
+        const Output output = runMtlwCommand({"show", QString::number(mRunId)}, folder.path());
         QVERIFY2(output.exitCode == 0, qPrintable(describe(output)));
         QVERIFY2(output.out.contains("status:   completed"), qPrintable(output.out));
     }
 
     void methodsList()
     {
-        const Output output = runMtlw({"methods"});
+        const Output output = runMtlwCommand({"methods"});
         QVERIFY2(output.exitCode == 0, qPrintable(describe(output)));
         QStringList names;
         for (const QString& line : output.out.split('\n')) {
@@ -175,7 +175,7 @@ private slots:
         for (const char* name : {"ew", "uw", "dwa"})
             QVERIFY2(names.contains(name), qPrintable(output.out));
 
-        const Output json = runMtlw({"methods", "--json"});
+        const Output json = runMtlwCommand({"methods", "--json"});
         const nlohmann::json list = parseJson(json.out);
         QVERIFY2(list.is_array(), qPrintable(json.out));
         QStringList jsonNames;
@@ -186,7 +186,7 @@ private slots:
 
     void version()
     {
-        const Output output = runMtlw({"--version"});
+        const Output output = runMtlwCommand({"--version"});
         QVERIFY2(output.exitCode == 0, qPrintable(describe(output)));
         QVERIFY2(output.out.startsWith("mtlw " MTLW_VERSION " ("), qPrintable(output.out));
     }
@@ -229,12 +229,12 @@ private slots:
         expected.replace("{dir}", mInputDir.path());
         // An empty working folder, so commands find no run store there.
         QTemporaryDir workingFolder;
-        const Output output = runMtlw(arguments, workingFolder.path());
+        const Output output = runMtlwCommand(arguments, workingFolder.path());
         QVERIFY2(output.exitCode == 2, qPrintable(describe(output)));
         QVERIFY2(output.err.contains(expected), qPrintable("expected '" + expected + "' in:\n" + describe(output)));
 
         // Invalid input starts no run.
-        const Output runs = runMtlw({"runs", mInputDir.filePath("tiny-tabular.mtlw"), "--json"});
+        const Output runs = runMtlwCommand({"runs", mInputDir.filePath("tiny-tabular.mtlw"), "--json"});
         const nlohmann::json list = parseJson(runs.out);
         QVERIFY2(list.is_array(), qPrintable(describe(runs)));
         QCOMPARE(int(list.size()), 1);

@@ -21,8 +21,6 @@ using namespace mtlw;
 namespace {
 
 const QString kFixtures = QStringLiteral(MTLW_SOURCE_DIR "/tests/fixtures");
-const QString kMtlw = QStringLiteral(MTLW_BINARY_DIR "/bin/mtlw");
-constexpr int kWaitMs = 60000;
 
 nlohmann::json tabularProject()
 {
@@ -94,24 +92,6 @@ std::vector<double> lossWithSpike(size_t count)
     return values;
 }
 
-struct ProcessResult {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-ProcessResult runMtlw(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(kMtlw, arguments);
-    ProcessResult result;
-    if (!process.waitForFinished(kWaitMs))
-        return result;
-    result.exitCode = process.exitCode();
-    result.out = process.readAllStandardOutput();
-    result.err = process.readAllStandardError();
-    return result;
-}
 
 }  // namespace
 
@@ -469,10 +449,10 @@ private slots:
             ids = fillStore(store);
         }
         const QString csvPath = folder.filePath("out.csv");
-        const ProcessResult result =
-            runMtlw({"compare", QString::number(ids[0]), QString::number(ids[1]), QString::number(ids[2]), "--runs-db",
+        const Output result =
+            runMtlwCommand({"compare", QString::number(ids[0]), QString::number(ids[1]), QString::number(ids[2]), "--runs-db",
                      storePath, "--json", "--differences", "--csv", csvPath, "--pareto", "label/accuracy", "size/mae"});
-        QVERIFY2(result.exitCode == 0, result.err.constData());
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
 
         const auto json = nlohmann::json::parse(result.out.toStdString());
         QCOMPARE(json["runs"].size(), size_t(3));
@@ -494,10 +474,10 @@ private slots:
             RunStore store(storePath.toStdString());
             ids = fillStore(store);
         }
-        const ProcessResult result =
-            runMtlw({"compare", QString::number(ids[0]), QString::number(ids[3]), "--runs-db", storePath});
-        QVERIFY2(result.exitCode == 0, result.err.constData());
-        const QString text = QString::fromUtf8(result.out);
+        const Output result =
+            runMtlwCommand({"compare", QString::number(ids[0]), QString::number(ids[3]), "--runs-db", storePath});
+        QVERIFY2(result.exitCode == 0, qPrintable(result.err));
+        const QString text = result.out;
         QVERIFY2(text.contains("label/accuracy"), qPrintable(text));
         QVERIFY2(text.contains("+15.00"), qPrintable(text));
         QVERIFY2(text.contains("Pareto front of label/accuracy and size/mae: runs " + QString::number(ids[0])),
@@ -512,10 +492,10 @@ private slots:
             RunStore store(storePath.toStdString());
             fillStore(store);
         }
-        const ProcessResult result = runMtlw({"compare", "1", "77", "--runs-db", storePath});
+        const Output result = runMtlwCommand({"compare", "1", "77", "--runs-db", storePath});
         QCOMPARE(result.exitCode, 2);
-        QVERIFY2(result.err.contains("run 77 not found"), result.err.constData());
-        const ProcessResult badEpoch = runMtlw({"compare", "1", "--epoch", "first", "--runs-db", storePath});
+        QVERIFY2(result.err.contains("run 77 not found"), qPrintable(result.err));
+        const Output badEpoch = runMtlwCommand({"compare", "1", "--epoch", "first", "--runs-db", storePath});
         QCOMPARE(badEpoch.exitCode, 2);
     }
 };

@@ -510,7 +510,7 @@ private slots:
 
     void mergeCommandRecordsMerge()
     {
-        const Output output = runMtlw({"-q", "merge", "--base", QString::fromStdString(mBaseCheckpoint), "--models",
+        const Output output = runMtlwCommand({"-q", "merge", "--base", QString::fromStdString(mBaseCheckpoint), "--models",
                                        QString::number(mLabelRun), QString::number(mSizeRun), "--method", "ties",
                                        "--param", "density=0.5", "--mtl", QString::number(mBaseRun), "--json"},
                                       mDir.path());
@@ -544,7 +544,7 @@ private slots:
 
         // The merged model's checkpoint starts a new training run.
         QVERIFY(QFile::exists(QString::fromStdString(record->checkpointPath)));
-        const Output init = runMtlw({"-q", "train", mProjectPath, "--epochs", "1", "--init",
+        const Output init = runMtlwCommand({"-q", "train", mProjectPath, "--epochs", "1", "--init",
                                      QString::fromStdString(record->checkpointPath), "--json"},
                                     mDir.path());
         QVERIFY2(init.exitCode == 0, qPrintable(describe(init)));
@@ -572,14 +572,14 @@ private slots:
         if (!arguments.contains("--base"))
             command << "--base" << QString::fromStdString(mBaseCheckpoint);
         command << arguments;
-        const Output output = runMtlw(command, mDir.path());
+        const Output output = runMtlwCommand(command, mDir.path());
         QVERIFY2(output.exitCode == 2, qPrintable(describe(output)));
         QVERIFY2(output.err.contains(expected), qPrintable(describe(output)));
     }
 
     void mergeCommandRejectsMultiTaskRun()
     {
-        const Output output = runMtlw({"-q", "merge", "--base", QString::fromStdString(mBaseCheckpoint), "--models",
+        const Output output = runMtlwCommand({"-q", "merge", "--base", QString::fromStdString(mBaseCheckpoint), "--models",
                                        QString::number(mBaseRun), "--method", "average"},
                                       mDir.path());
         QVERIFY2(output.exitCode == 2, qPrintable(describe(output)));

@@ -2,6 +2,7 @@
 
 #include "Autosave.h"
 #include "CompareWindow.h"
+#include "MergeWindow.h"
 #include "BlockPalette.h"
 #include "CurvePlot.h"
 #include "DatasetView.h"
@@ -187,6 +188,9 @@ void MainWindow::createActions() {
     mCompareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     mCompareAction->setStatusTip(tr("Open the run browser: compare curves, final metrics and hyperparameters of runs"));
     connect(mCompareAction, &QAction::triggered, this, &MainWindow::openCompareWindow);
+    mMergeAction = new QAction(tr("&Merge Models…"), this);
+    mMergeAction->setStatusTip(tr("Merge fine-tuned single-task runs into one model with coefficient sliders"));
+    connect(mMergeAction, &QAction::triggered, this, &MainWindow::openMergeWindow);
 
     mAboutAction = new QAction(tr("&About MTL Workbench"), this);
     mAboutAction->setMenuRole(QAction::AboutRole);
@@ -232,6 +236,7 @@ void MainWindow::createMenus() {
 
     QMenu* runs = menuBar()->addMenu(tr("&Runs"));
     runs->addAction(mCompareAction);
+    runs->addAction(mMergeAction);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(mAboutAction);
@@ -431,6 +436,23 @@ CompareWindow* MainWindow::openCompareWindow() {
         return nullptr;
     }
     auto* window = new CompareWindow(store, {}, this);
+    window->setWindowFlag(Qt::Window);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->show();
+    return window;
+}
+
+MergeWindow* MainWindow::openMergeWindow() {
+    const QString store = runStorePath();
+    if (store.isEmpty() || !QFileInfo::exists(store)) {
+        QMessageBox::information(this, tr("Merge Models"),
+                                 store.isEmpty() ? tr("Save the project and train it first: an untitled project has no runs.")
+                                                 : tr("This project has no runs yet (%1 does not exist). Train a base and "
+                                                      "one fine-tuned run per task first.")
+                                                       .arg(QDir::toNativeSeparators(store)));
+        return nullptr;
+    }
+    auto* window = new MergeWindow(store, mDocument->filePath(), this);
     window->setWindowFlag(Qt::Window);
     window->setAttribute(Qt::WA_DeleteOnClose);
     window->show();

@@ -20,6 +20,7 @@ class QMenu;
 namespace mtlw {
 
 class CompareWindow;
+class MergeWindow;
 
 class Autosave;
 class BlockPalette;
@@ -63,6 +64,9 @@ public:
     /// Opens the run browser on the project's run store, or tells the user why it cannot
     /// (untitled project, no runs yet) and returns null. The window stays open beside this one.
     CompareWindow* openCompareWindow();
+    /// Opens the Merge view on the project's run store, or tells the user why it cannot and
+    /// returns null.
+    MergeWindow* openMergeWindow();
 
     ProjectDocument* document() const { return mDocument; }
     GraphView* graphView() const { return mGraphView; }
@@ -176,6 +180,7 @@ private:
     QAction* mStopAction = nullptr;
     QAction* mAboutAction = nullptr;
     QAction* mCompareAction = nullptr;
+    QAction* mMergeAction = nullptr;
 };
 
 }  // namespace mtlw

@@ -1,5 +1,5 @@
 // The runs of the open project, newest first: id, method, status, start time and the best
-// epoch's test results. Picking a run asks for its curves and diagnostics.
+// epoch's test results. Picking a run requests its curves and diagnostics from the store loader.
 #pragma once
 
 #include "store/RunStore.h"

@@ -358,7 +358,7 @@ void CompareWindow::updateCurves() {
         mCurvePlot->appendPoints(series, points, CurvePlot::taskColor(run), kTaskPens[task % 5]);
     }
 
-    // The legend names each run once by its colour; the line style tells the tasks apart.
+    // The legend names each run once, by its colour, and the line style marks the task.
     std::map<std::int64_t, const ComparedRun*> runsById;
     for (const ComparedRun& run : mComparison.runs) {
         runsById[run.run.id] = &run;
@@ -401,14 +401,15 @@ void CompareWindow::updateCurves() {
 
 void CompareWindow::updateBars() {
     std::vector<SeedGroup> groups = seedGroups(mComparison);
-    // Ticks name a group by its method; the differing hyperparameters follow only where two
-    // groups share a method, because those labels can be long.
+    // Ticks name a group by its method. Where groups share a method, the project name or the
+    // differing hyperparameters (shortened, because they can be long) tell them apart.
     std::map<std::int64_t, const RunRecord*> records;
     std::map<std::string, std::set<std::string>> projectsPerMethod;
     std::map<std::string, int> groupsPerMethod;
     for (const ComparedRun& run : mComparison.runs) {
         records[run.run.id] = &run.run;
     }
+
     for (const SeedGroup& group : groups) {
         const RunRecord* run = records[group.runIds.front()];
         ++groupsPerMethod[run->method];
@@ -429,6 +430,7 @@ void CompareWindow::updateBars() {
             group.label = method;
         }
     }
+
     const TaskMetric metric = metricFrom(mBarMetric);
     if (metric == kDeltaMMetric) {
         for (SeedGroup& group : groups) {

@@ -61,10 +61,10 @@ public:
     bool showPlotTab(const QString& title);
     /// Saves to `path`; on error shows a message box and returns false.
     bool saveProjectAs(const QString& path);
-    /// Opens the run browser on the project's run store, or tells the user why it cannot
+    /// Opens the run browser on the project's run store, or explains in a message box why it cannot
     /// (untitled project, no runs yet) and returns null. The window stays open beside this one.
     CompareWindow* openCompareWindow();
-    /// Opens the Merge view on the project's run store, or tells the user why it cannot and
+    /// Opens the Merge view on the project's run store, or explains in a message box why it cannot and
     /// returns null.
     MergeWindow* openMergeWindow();
 

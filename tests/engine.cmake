@@ -9,3 +9,8 @@ add_dependencies(test_engine mtlw)
 mtlw_add_test(test_cli ${CMAKE_CURRENT_SOURCE_DIR}/test_cli.cpp mtlw_project)
 add_dependencies(test_cli mtlw)
 set_tests_properties(test_engine PROPERTIES TIMEOUT 300)
+# Tasks on separate datasets: per-task sampling and training runs on two synthetic datasets.
+mtlw_add_test(test_task_sampling ${CMAKE_CURRENT_SOURCE_DIR}/test_task_sampling.cpp mtlw_core)
+# Multilabel tasks: loss and metrics, multi-label CSV columns, the Multi-Fashion "items" target on
+# generated files, and one short training run into a run store.
+mtlw_add_test(test_multilabel ${CMAKE_CURRENT_SOURCE_DIR}/test_multilabel.cpp mtlw_core)

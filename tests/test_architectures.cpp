@@ -405,6 +405,96 @@ private slots:
         }
     }
 
+    void taskPathMatchesFullForward_data()
+    {
+        QTest::addColumn<QByteArray>("project");
+        const auto row = [](const char* name, const nlohmann::json& project) {
+            QTest::newRow(name) << QByteArray::fromStdString(project.dump());
+        };
+        row("hard sharing", singleNodeProject("mlp", {{"hidden", {8}}}));
+        row("mmoe", singleNodeProject("mmoe", {{"experts", 3}, {"expert", kMlpExpert}}));
+        row("cgc shared output",
+            singleNodeProject("cgc", {{"task_experts", 1}, {"shared_experts", 2}, {"shared_output", true},
+                                      {"expert", kMlpExpert}}));
+        row("ple", singleNodeProject("ple", {{"levels", 2}, {"task_experts", 2}, {"shared_experts", 1},
+                                             {"expert", kMlpExpert}}));
+        row("moe per-task routers", singleNodeProject("moe", {{"experts", 4}, {"top_k", 2}, {"expert", kMlpExpert}}));
+        row("moe shared router", singleNodeProject("moe", {{"experts", 5}, {"top_k", 1}, {"router", "shared"},
+                                                           {"expert", kMlpExpert}}));
+        row("cross-stitch", singleNodeProject("cross_stitch", {{"hidden", {8, 4}}}));
+        row("lora", singleNodeProject("lora", {{"width", 8}, {"rank", 2}}));
+        // A moe on per-task input, and an mlp applied to the moe's task slots before the heads.
+        row("mmoe, moe, mlp",
+            projectJson(nlohmann::json::array({{{"id", "gates"}, {"type", "mmoe"}, {"params", {{"experts", 2}}}},
+                                               {{"id", "sparse"},
+                                                {"type", "moe"},
+                                                {"params", {{"experts", 3}, {"top_k", 1}, {"expert", kMlpExpert}}}},
+                                               {{"id", "top"}, {"type", "mlp"}, {"params", {{"hidden", {6}}}}}}),
+                        nlohmann::json::array({{{"from", "x"}, {"to", "gates"}},
+                                               {{"from", "gates"}, {"to", "sparse"}},
+                                               {{"from", "sparse"}, {"to", "top"}}}),
+                        "top"));
+    }
+
+    void taskPathMatchesFullForward()
+    {
+        QFETCH(QByteArray, project);
+        const Project parsed = projectFrom(nlohmann::json::parse(project.toStdString()));
+        const BuildContext context = contextFor(parsed);
+        MultiTaskModel model(planGraph(context), context);
+        model->eval();
+        torch::NoGradGuard noGrad;
+        const torch::Tensor input = torch::randn({32, kFeatures});
+        const ModelOutput full = model->forward(input);
+        for (size_t task = 0; task < 2; ++task) {
+            const torch::Tensor alone = model->forwardTask(input, task);
+            QCOMPARE(alone.sizes().vec(), full.taskOutputs[task].sizes().vec());
+            const double difference = (alone - full.taskOutputs[task]).abs().max().item<double>();
+            QVERIFY2(difference < 1e-6, qPrintable(QString("task %1 differs by %2").arg(task).arg(difference)));
+        }
+    }
+
+    void sparseMoeBatchEqualsSamplesAlone()
+    {
+        // Each expert runs on the samples routed to it and its outputs go back to those rows, so
+        // a batch gives each sample the output it gets alone.
+        const Project project = projectFrom(singleNodeProject(
+            "moe", {{"experts", 4}, {"top_k", 2}, {"router", "shared"}, {"expert", kMlpExpert}}));
+        const BuildContext context = contextFor(project);
+        MultiTaskModel model(planGraph(context), context);
+        model->eval();
+        torch::NoGradGuard noGrad;
+        const torch::Tensor input = torch::randn({24, kFeatures});
+        const ModelOutput batch = model->forward(input);
+        for (std::int64_t sample = 0; sample < input.size(0); ++sample) {
+            const ModelOutput alone = model->forward(input.slice(0, sample, sample + 1));
+            for (size_t task = 0; task < 2; ++task) {
+                const double difference =
+                    (alone.taskOutputs[task][0] - batch.taskOutputs[task][sample]).abs().max().item<double>();
+                QVERIFY2(difference < 1e-5, qPrintable(QString("sample %1, task %2").arg(sample).arg(task)));
+            }
+        }
+    }
+
+    void sparseMoeRunsOnlyRoutedExperts()
+    {
+        // One sample and top_k 1 with per-task routers: at most two experts (one per task) run.
+        // An expert that did not run has no gradient at all, where a dense mixture would give
+        // it a zero one.
+        const Project project = projectFrom(singleNodeProject("moe", {{"experts", 6}, {"top_k", 1}, {"expert", kMlpExpert}}));
+        const BuildContext context = contextFor(project);
+        MultiTaskModel model(planGraph(context), context);
+        const ModelOutput output = model->forward(torch::randn({1, kFeatures}));
+        (output.taskOutputs[0].sum() + output.taskOutputs[1].sum()).backward();
+        int ran = 0;
+        for (int e = 0; e < 6; ++e) {
+            const torch::Tensor weight = parameterNamed(*model, "expert" + std::to_string(e) + ".linear0.weight");
+            QVERIFY2(weight.defined(), "expert weight not found");
+            ran += weight.grad().defined() ? 1 : 0;
+        }
+        QVERIFY2(ran >= 1 && ran <= 2, qPrintable(QString::number(ran)));
+    }
+
     void auxiliaryLossInTrainingOnly()
     {
         const Project project =

@@ -28,8 +28,16 @@ const QString kMtlw = QStringLiteral(MTLW_BINARY_DIR "/bin/mtlw");
 const QString kPython = QStringLiteral("/usr/bin/python3");
 constexpr int kWaitMs = 180000;
 
+// A fixture project; "tiny-tabular-moe.mtlw" is tiny-tabular.mtlw with its backbone replaced by a
+// sparse mixture of 4 experts, top 1 per task.
 Project fixtureProject(const QString& name)
 {
+    if (name == "tiny-tabular-moe.mtlw") {
+        Project project = loadProject((kFixtures + "/tiny-tabular.mtlw").toStdString());
+        project.graph.nodes[1].type = "moe";
+        project.graph.nodes[1].params = {{"experts", 4}, {"top_k", 1}, {"expert", {{"type", "mlp"}, {"params", {{"hidden", {16}}}}}}};
+        return project;
+    }
     Project project = loadProject((kFixtures + "/" + name).toStdString());
     if (name == "tiny-fashion.mtlw") {
         project.datasets[0].options["train_size"] = 128;
@@ -131,6 +139,8 @@ private slots:
         QTest::addColumn<QString>("fixture");
         QTest::newRow("tabular") << "tiny-tabular.mtlw";
         QTest::newRow("fashion") << "tiny-fashion.mtlw";
+        // Top-k routing: the trace must not freeze the routing of the trace's input.
+        QTest::newRow("sparse moe") << "tiny-tabular-moe.mtlw";
     }
 
     void exportMatchesEngine()

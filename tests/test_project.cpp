@@ -241,7 +241,7 @@ private slots:
         QTest::newRow("unknown task type")
             << QByteArray(R"([{"op": "replace", "path": "/tasks/1/type", "value": "ranking"}])") << QByteArray()
             << QStringList{"bad.mtlw: tasks[1].type has unknown task type 'ranking'",
-                           "use classification, binary or regression"};
+                           "use classification, binary, regression, multilabel"};
         QTest::newRow("loss for other type")
             << QByteArray(R"([{"op": "add", "path": "/tasks/0/loss", "value": "mse"}])") << QByteArray()
             << QStringList{"bad.mtlw: tasks[0].loss 'mse' does not fit a classification task", "use cross_entropy"};

@@ -53,6 +53,17 @@ QImage sampleImage(const torch::Tensor& sample) {
 }
 
 QString targetText(const TargetInfo& info, const torch::Tensor& values, std::int64_t index) {
+    if (info.kind == TargetInfo::Kind::MultiLabel) {
+        // A row of 0/1 indicators in classNames order, shown as the names of the labels present.
+        QStringList labels;
+        const torch::Tensor row = values[index].to(torch::kCPU);
+        for (std::int64_t label = 0; label < row.size(0); ++label) {
+            if (row[label].item<float>() > 0.5f && label < static_cast<std::int64_t>(info.classNames.size())) {
+                labels << QString::fromStdString(info.classNames[static_cast<size_t>(label)]);
+            }
+        }
+        return labels.join(QStringLiteral(" | "));
+    }
     if (info.kind == TargetInfo::Kind::Categorical) {
         const std::int64_t label = values[index].item<std::int64_t>();
         if (label >= 0 && label < static_cast<std::int64_t>(info.classNames.size())) {
@@ -63,27 +74,42 @@ QString targetText(const TargetInfo& info, const torch::Tensor& values, std::int
     return QString::number(values[index].item<double>(), 'g', 5);
 }
 
+// Target names in the order the preview shows them: single-label and numeric targets first,
+// then multi-label targets, which summarize the others on a Multi-Fashion canvas.
+std::vector<std::string> previewTargetOrder(const Dataset& dataset) {
+    std::vector<std::string> names;
+    for (const bool multiLabel : {false, true}) {
+        for (const auto& [target, info] : dataset.targets) {
+            if ((info.kind == TargetInfo::Kind::MultiLabel) == multiLabel) {
+                names.push_back(target);
+            }
+        }
+    }
+    return names;
+}
+
 DatasetPreview::SplitPreview previewSplit(const Dataset& dataset, const Split& split, const QString& name,
                                           bool isImage, int maxSamples) {
     DatasetPreview::SplitPreview preview;
     preview.name = name;
     preview.size = split.size();
     const std::int64_t count = std::min<std::int64_t>(split.size(), maxSamples);
+    const std::vector<std::string> targetOrder = previewTargetOrder(dataset);
     if (!isImage) {
         for (const std::string& feature : dataset.featureNames) {
             preview.headers << QString::fromStdString(feature);
         }
-        for (const auto& [target, info] : dataset.targets) {
+        for (const std::string& target : targetOrder) {
             preview.headers << QString::fromStdString(target);
         }
     }
     const torch::Tensor inputs = count > 0 ? split.inputs.slice(0, 0, count).to(torch::kCPU) : torch::Tensor();
     for (std::int64_t i = 0; i < count; ++i) {
         QStringList labels;
-        for (const auto& [target, info] : dataset.targets) {
+        for (const std::string& target : targetOrder) {
             const auto found = split.targets.find(target);
             if (found != split.targets.end()) {
-                const QString text = targetText(info, found->second, i);
+                const QString text = targetText(dataset.targets.at(target), found->second, i);
                 labels << (isImage ? QStringLiteral("%1: %2").arg(QString::fromStdString(target), text) : text);
             }
         }

@@ -60,12 +60,13 @@ nlohmann::json defaultParams(const std::string& type, const Project& project) {
 // Multi-Fashion only. Returns false when shapes cannot be inferred (CSV, unknown kinds).
 bool makeValidationContext(const Project& project, BuildContext& context) {
     const bool multiFashion = !project.datasets.empty() && project.datasets.front().kind == "multi-fashion";
-    // Multi-Fashion: one 36x36 grey canvas, ten Fashion-MNIST classes per task.
+    // Multi-Fashion: one 36x36 grey canvas, ten Fashion-MNIST classes per task (and ten labels
+    // for a multilabel task on "items").
     context.inputShape = multiFashion ? Shape{1, 36, 36} : Shape{1};
     for (const auto& task : project.tasks) {
         // Only the output width matters to validation; other kinds are not inferred here.
         std::int64_t outputs = 1;
-        if (task.type == TaskType::Classification) {
+        if (task.type == TaskType::Classification || task.type == TaskType::MultiLabel) {
             outputs = multiFashion ? 10 : 2;
         }
         context.taskOutputSizes[task.name] = outputs;

@@ -54,6 +54,8 @@ QString RunList::resultText(const nlohmann::json& summary) {
             parts << QStringLiteral("%1 %2%").arg(name).arg(metrics["accuracy"].get<double>() * 100.0, 0, 'f', 1);
         } else if (metrics.contains("mae") && metrics["mae"].is_number()) {
             parts << tr("%1 MAE %2").arg(name).arg(metrics["mae"].get<double>(), 0, 'g', 4);
+        } else if (metrics.contains("f1") && metrics["f1"].is_number()) {
+            parts << tr("%1 F1 %2").arg(name).arg(metrics["f1"].get<double>(), 0, 'f', 3);
         }
     }
     return parts.join(QStringLiteral(" · "));

@@ -40,7 +40,7 @@ RunPlots::RunPlots(QWidget* parent) : QTabWidget(parent) {
     mEpochLoss = new CurvePlot(tr("Epoch"), tr("Loss"), this);
     mEpochLoss->setMarkers(true);
     mEpochLoss->setXAxis(CurvePlot::XAxis::Epoch);
-    mEpochMetric = new CurvePlot(tr("Epoch"), tr("Accuracy / MAE"), this);
+    mEpochMetric = new CurvePlot(tr("Epoch"), tr("Accuracy / MAE / F1"), this);
     mEpochMetric->setMarkers(true);
     mEpochMetric->setXAxis(CurvePlot::XAxis::Epoch);
 
@@ -157,7 +157,7 @@ void RunPlots::addEpochRows(const std::vector<MetricRow>& rows) {
         Pending* pending = nullptr;
         if (row.name == "loss") {
             pending = &loss[series];
-        } else if (row.name == "accuracy" || row.name == "mae") {
+        } else if (row.name == "accuracy" || row.name == "mae" || row.name == "f1") {
             pending = &metric[series + QStringLiteral(" ") + QString::fromStdString(row.name)];
         } else {
             continue;

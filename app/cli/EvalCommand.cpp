@@ -50,7 +50,7 @@ void addEvalCommand(CLI::App& app, int& exitCode) {
                     static_cast<long long>(*runId), result.task.c_str(), result.split.c_str(),
                     static_cast<long long>(result.samples), result.epoch);
         for (const auto& [name, value] : result.metrics) {
-            std::printf("  %-10s %.4f\n", name.c_str(), value);
+            std::printf("  %-16s %.4f\n", name.c_str(), value);
         }
         std::printf("active parameters per sample: %lld of %lld (%.1f%%)\n",
                     static_cast<long long>(result.activeParameters), static_cast<long long>(result.totalParameters),

@@ -216,7 +216,8 @@ void printComparison(const MergeRecord& record, const MergeSession& session, con
         std::cout << "  details:    " << record.details.dump() << "\n";
     }
     const std::vector<std::string> models = {"merged", "individual", "joint", "base"};
-    std::printf("test metrics %-18s", "");
+    // The metric column fits the longest metric name, subset_accuracy.
+    std::printf("test metrics %-20s", "");
     for (const auto& model : models) {
         if (comparison.byModel.count(model) > 0) {
             std::printf(" %10s", model.c_str());
@@ -228,7 +229,7 @@ void printComparison(const MergeRecord& record, const MergeSession& session, con
             if (name == "loss") {
                 continue;
             }
-            std::printf("  %-14s %-13s", task.name.c_str(), name.c_str());
+            std::printf("  %-14s %-15s", task.name.c_str(), name.c_str());
             for (const auto& model : models) {
                 const auto found = comparison.byModel.find(model);
                 if (found != comparison.byModel.end()) {

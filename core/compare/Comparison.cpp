@@ -1,6 +1,7 @@
 #include "compare/Comparison.h"
 
 #include "engine/Baselines.h"
+#include "engine/TaskObjective.h"
 #include "engine/Trainer.h"
 #include "project/AtomicFile.h"
 #include "store/Sqlite.h"
@@ -143,8 +144,7 @@ TaskMetric parseTaskMetric(const std::string& text) {
 }
 
 bool higherIsBetter(const std::string& metric) {
-    static const std::set<std::string> higher = {"accuracy", "miou", "f1", "auc", "precision", "recall", "r2"};
-    return higher.count(metric) > 0;
+    return metricHigherIsBetter(metric);
 }
 
 std::vector<RunOverview> listRuns(const RunStore& store, const std::string& projectPath, MetricEpoch epoch) {

@@ -39,7 +39,9 @@ struct TaskMetric {
 /// Parses "task/metric" or "task:metric". Throws InputError naming `text` otherwise.
 TaskMetric parseTaskMetric(const std::string& text);
 
-/// True for metrics where a higher value is better: accuracy, miou, f1, auc, precision, recall and r2.
+/// True for metrics where a higher value is better: accuracy, subset_accuracy, miou, f1, auc,
+/// precision, recall and r2. Every other metric (loss, mae, rmse, hamming_loss, ...) counts as
+/// lower is better.
 /// False for every other name, which covers losses and errors such as loss, mae and rmse.
 bool higherIsBetter(const std::string& metric);
 

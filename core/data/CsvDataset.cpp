@@ -85,11 +85,40 @@ int requireColumn(const CsvTable& table, const std::string& name, const std::str
     return column;
 }
 
-// Collects the target columns of the tasks that read this dataset.
+TargetInfo::Kind targetKindOf(TaskType type)
+{
+    switch (type) {
+    case TaskType::Regression:
+        return TargetInfo::Kind::Numeric;
+    case TaskType::MultiLabel:
+        return TargetInfo::Kind::MultiLabel;
+    case TaskType::Classification:
+    case TaskType::Binary:
+        break;
+    }
+    return TargetInfo::Kind::Categorical;
+}
+
+std::string describeKind(TargetInfo::Kind kind)
+{
+    switch (kind) {
+    case TargetInfo::Kind::Numeric:
+        return "numeric (regression)";
+    case TargetInfo::Kind::MultiLabel:
+        return "a label set (multilabel)";
+    case TargetInfo::Kind::Categorical:
+        break;
+    }
+    return "categorical (classification or binary)";
+}
+
+// Collects the target columns of the tasks that read this dataset. The first task that reads a
+// column decides how it is parsed: numbers for regression, a label set per cell for
+// multilabel, one class label per cell otherwise.
 std::vector<TargetColumn> findTargets(const Project& project, const DatasetSpec& spec, const CsvTable& table)
 {
     std::vector<TargetColumn> targets;
-    std::map<std::string, TaskType> typeByTarget;
+    std::map<std::string, TargetInfo::Kind> kindByTarget;
     for (std::size_t i = 0; i < project.tasks.size(); ++i) {
         const TaskSpec& task = project.tasks[i];
         if (task.dataset != spec.name)
@@ -99,21 +128,22 @@ std::vector<TargetColumn> findTargets(const Project& project, const DatasetSpec&
         if (task.target.empty())
             throw InputError(field + ": missing; name the CSV column that task '" + task.name + "' predicts");
         const int column = requireColumn(table, task.target, field);
-        const bool numeric = task.type == TaskType::Regression;
+        const TargetInfo::Kind kind = targetKindOf(task.type);
 
-        const auto known = typeByTarget.find(task.target);
-        if (known != typeByTarget.end()) {
-            if ((known->second == TaskType::Regression) != numeric)
-                throw InputError(field + ": column '" + task.target +
-                                 "' is the target of a regression task and of a classification task; "
-                                 "a column can be numeric or categorical, not both");
+        const auto known = kindByTarget.find(task.target);
+        if (known != kindByTarget.end()) {
+            if (known->second != kind)
+                throw InputError(field + ": task '" + task.name + "' (type " + toString(task.type) +
+                                 ") reads column '" + task.target + "' as " + describeKind(kind) +
+                                 ", but an earlier task reads it as " + describeKind(known->second) +
+                                 "; a column has one kind, so give these tasks fitting types or separate columns");
             continue;
         }
-        typeByTarget[task.target] = task.type;
+        kindByTarget[task.target] = kind;
         TargetColumn target;
         target.name = task.target;
         target.column = column;
-        target.info.kind = numeric ? TargetInfo::Kind::Numeric : TargetInfo::Kind::Categorical;
+        target.info.kind = kind;
         targets.push_back(target);
     }
     return targets;
@@ -235,8 +265,77 @@ torch::Tensor buildInputs(const CsvTable& table, const std::vector<FeatureColumn
     return inputs;
 }
 
-torch::Tensor buildTarget(const CsvTable& table, TargetColumn& target)
+std::string trimmed(const std::string& text)
 {
+    const std::size_t begin = text.find_first_not_of(" \t");
+    if (begin == std::string::npos)
+        return {};
+    const std::size_t end = text.find_last_not_of(" \t");
+    return text.substr(begin, end - begin + 1);
+}
+
+// Splits a multi-label cell into its labels, with spaces around each label removed. An empty
+// (or blank) cell has no labels. Throws InputError naming the file and line for an empty label
+// between separators or a label listed twice.
+std::vector<std::string> splitLabels(const CsvTable& table, std::size_t row, const std::string& column,
+                                     const std::string& text, const std::string& separator)
+{
+    std::vector<std::string> labels;
+    if (trimmed(text).empty())
+        return labels;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t end = text.find(separator, begin);
+        const std::string label = trimmed(text.substr(begin, end == std::string::npos ? end : end - begin));
+        if (label.empty())
+            throw InputError(cellField(table, row, column) + ": '" + text + "' has an empty label; separate labels " +
+                             "with a single '" + separator + "' and leave none at the start or end");
+        if (std::find(labels.begin(), labels.end(), label) != labels.end())
+            throw InputError(cellField(table, row, column) + ": '" + text + "' lists label '" + label +
+                             "' twice; list each label once");
+        labels.push_back(label);
+        if (end == std::string::npos)
+            break;
+        begin = end + separator.size();
+    }
+    return labels;
+}
+
+// Builds the [rows, labels] 0/1 matrix of a multi-label column; the vocabulary is the sorted set
+// of labels in the whole file.
+torch::Tensor buildMultiLabelTarget(const CsvTable& table, TargetColumn& target, const std::string& separator)
+{
+    std::vector<std::vector<std::string>> rowLabels;
+    std::set<std::string> vocabulary;
+    for (std::size_t row = 0; row < table.rows.size(); ++row) {
+        const std::string& text = table.rows[row][static_cast<std::size_t>(target.column)];
+        rowLabels.push_back(splitLabels(table, row, target.name, text, separator));
+        vocabulary.insert(rowLabels.back().begin(), rowLabels.back().end());
+    }
+    if (vocabulary.empty())
+        throw InputError(table.source + ": column '" + target.name + "' is the target of a multilabel task but " +
+                         "has no labels in any row; fill in labels separated by '" + separator + "'");
+    target.info.classNames.assign(vocabulary.begin(), vocabulary.end());
+    const auto& names = target.info.classNames;
+
+    const auto rowCount = static_cast<std::int64_t>(table.rows.size());
+    const auto labelCount = static_cast<std::int64_t>(names.size());
+    torch::Tensor indicators = torch::zeros({rowCount, labelCount}, torch::kFloat32);
+    float* out = indicators.data_ptr<float>();
+    for (std::size_t row = 0; row < rowLabels.size(); ++row) {
+        for (const auto& label : rowLabels[row]) {
+            const auto index = std::lower_bound(names.begin(), names.end(), label) - names.begin();
+            out[static_cast<std::int64_t>(row) * labelCount + index] = 1.0f;
+        }
+    }
+    return indicators;
+}
+
+torch::Tensor buildTarget(const CsvTable& table, TargetColumn& target, const std::string& separator)
+{
+    if (target.info.kind == TargetInfo::Kind::MultiLabel)
+        return buildMultiLabelTarget(table, target, separator);
+
     const auto rowCount = static_cast<std::int64_t>(table.rows.size());
     if (target.info.kind == TargetInfo::Kind::Numeric) {
         torch::Tensor values = torch::empty({rowCount}, torch::kFloat32);
@@ -298,8 +397,9 @@ Split makeSplit(const torch::Tensor& inputs, const std::map<std::string, torch::
 Dataset loadCsvDataset(const Project& project, const DatasetSpec& spec, const std::string& field)
 {
     const DatasetOptions options(spec.options, field + ".options");
-    options.rejectUnknown({"path", "features", "validation_fraction", "test_fraction", "split_seed", "normalize"},
-                          "csv");
+    options.rejectUnknown(
+        {"path", "features", "validation_fraction", "test_fraction", "split_seed", "normalize", "label_separator"},
+        "csv");
     if (!options.has("path"))
         throw InputError(options.field("path") + ": missing; set it to the CSV file, relative to the project file");
     const std::string path = project.resolvePath(options.getString("path", ""));
@@ -307,6 +407,10 @@ Dataset loadCsvDataset(const Project& project, const DatasetSpec& spec, const st
     const double testFraction = options.getNumber("test_fraction", 0.1);
     const std::uint64_t splitSeed = options.getCount("split_seed", 0);
     const bool normalize = options.getBool("normalize", true);
+    const std::string labelSeparator = options.getString("label_separator", "|");
+    if (trimmed(labelSeparator).empty())
+        throw InputError(options.field("label_separator") + ": expected a non-blank string that separates the " +
+                         "labels of a multi-label cell, got '" + labelSeparator + "'; use the default \"|\"");
     if (validationFraction < 0.0 || validationFraction >= 1.0)
         throw InputError(options.field("validation_fraction") + ": expected a number in [0, 1), got " +
                          std::to_string(validationFraction));
@@ -336,7 +440,7 @@ Dataset loadCsvDataset(const Project& project, const DatasetSpec& spec, const st
     torch::Tensor inputs = buildInputs(table, features, dataset.featureNames, numericMask);
     std::map<std::string, torch::Tensor> targetValues;
     for (auto& target : targets) {
-        targetValues[target.name] = buildTarget(table, target);
+        targetValues[target.name] = buildTarget(table, target, labelSeparator);
         dataset.targets[target.name] = target.info;
     }
 

@@ -53,6 +53,17 @@ void checkTaskTargets(const Project& project, const Dataset& dataset)
             throw InputError(field + ": '" + task.target + "' is not a target of dataset '" + dataset.name +
                              "'; available targets: " + joinNames(available));
         const TargetInfo& info = found->second;
+        if (info.kind == TargetInfo::Kind::MultiLabel && task.type != TaskType::MultiLabel)
+            throw InputError(field + ": task '" + task.name + "' is a " + toString(task.type) + " task but target '" +
+                             task.target + "' holds a set of labels per sample; use type multilabel");
+        if (task.type == TaskType::MultiLabel && info.kind != TargetInfo::Kind::MultiLabel)
+            throw InputError(field + ": task '" + task.name + "' is a multilabel task but target '" + task.target +
+                             "' holds " +
+                             (info.kind == TargetInfo::Kind::Numeric ? "numbers; use type regression"
+                                                                     : "one class label per sample; use type "
+                                                                       "classification or a multi-label target"));
+        if (task.type == TaskType::MultiLabel)
+            continue;
         if (task.type == TaskType::Regression && info.kind != TargetInfo::Kind::Numeric)
             throw InputError(field + ": task '" + task.name + "' is a regression task but target '" + task.target +
                              "' holds class labels; use type classification or a numeric target");

@@ -12,18 +12,21 @@
 
 namespace mtlw {
 
-// What a target column holds: class indices with label names, or real numbers.
+// Kind and label names of a target: one class index per sample with label names, real numbers,
+// or a set of labels per sample (multi-label).
 struct TargetInfo {
-    enum class Kind { Categorical, Numeric };
+    enum class Kind { Categorical, Numeric, MultiLabel };
     Kind kind = Kind::Categorical;
-    /// Label names for a categorical target; size() is the number of classes.
+    /// Label names of a categorical or multi-label target; size() is the number of classes
+    /// (categorical) or the label vocabulary (multi-label).
     std::vector<std::string> classNames;
 };
 
 struct Split {
     /// [N, ...] float32 inputs.
     torch::Tensor inputs;
-    /// Target name -> [N] int64 class indices (categorical) or [N] float32 values (numeric).
+    /// Target name -> [N] int64 class indices (categorical), [N] float32 values (numeric) or
+    /// [N, C] float32 0/1 label indicators in classNames order (multi-label).
     std::map<std::string, torch::Tensor> targets;
 
     std::int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }

@@ -220,6 +220,16 @@ std::string hashHex(const std::string& text)
     return buffer;
 }
 
+// The "items" target: row i has a 1 at the class of each item on canvas i, so one 1 when both
+// items are of the same class. It is derived from the item labels, so the cache does not store it.
+torch::Tensor itemSets(const torch::Tensor& left, const torch::Tensor& right)
+{
+    torch::Tensor indicators = torch::zeros({left.size(0), kClassCount}, torch::kFloat32);
+    indicators.scatter_(1, left.unsqueeze(1), 1.0);
+    indicators.scatter_(1, right.unsqueeze(1), 1.0);
+    return indicators;
+}
+
 Split toSplit(const ComposedSplit& composed)
 {
     Split split;
@@ -228,6 +238,7 @@ Split toSplit(const ComposedSplit& composed)
         split.inputs = torch::empty({0, 1, kCanvasSide, kCanvasSide}, torch::kFloat32);
         split.targets["left"] = torch::empty({0}, torch::kInt64);
         split.targets["right"] = torch::empty({0}, torch::kInt64);
+        split.targets["items"] = torch::empty({0, kClassCount}, torch::kFloat32);
         return split;
     }
     auto* pixels = const_cast<std::uint8_t*>(composed.canvases.data());
@@ -239,6 +250,7 @@ Split toSplit(const ComposedSplit& composed)
                        .div_(255.0f);
     split.targets["left"] = torch::from_blob(left, {count}, torch::kUInt8).to(torch::kInt64);
     split.targets["right"] = torch::from_blob(right, {count}, torch::kUInt8).to(torch::kInt64);
+    split.targets["items"] = itemSets(split.targets["left"], split.targets["right"]);
     return split;
 }
 
@@ -283,6 +295,10 @@ Dataset loadMultiFashion(const Project& project, const DatasetSpec& spec, const 
         info.classNames = classNames();
         dataset.targets[target] = info;
     }
+    TargetInfo items;
+    items.kind = TargetInfo::Kind::MultiLabel;
+    items.classNames = classNames();
+    dataset.targets["items"] = items;
     dataset.train = toSplit((*splits)[0]);
     dataset.validation = toSplit((*splits)[1]);
     dataset.test = toSplit((*splits)[2]);

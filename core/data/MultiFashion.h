@@ -1,5 +1,6 @@
 // The "multi-fashion" dataset kind: two Fashion-MNIST items per 36x36 canvas, composed as
-// MultiMNIST is (see docs/data.md), with targets "left" and "right".
+// MultiMNIST is (see docs/data.md), with targets "left" and "right" (the class of each item)
+// and "items" (the set of classes on the canvas, for multilabel tasks).
 #pragma once
 
 #include "data/Dataset.h"

@@ -1,5 +1,6 @@
 #include "engine/Baselines.h"
 
+#include "engine/TaskObjective.h"
 #include "util/Errors.h"
 
 #include <algorithm>
@@ -83,7 +84,7 @@ std::optional<double> deltaM(const Project& project, const nlohmann::json& taskM
                 return std::nullopt;
             }
             const double value = taskMetrics[task.name][metric].get<double>();
-            const double sign = metric == "accuracy" ? 1.0 : -1.0;
+            const double sign = metricHigherIsBetter(metric) ? 1.0 : -1.0;
             taskTotal += sign * (value - reference->second) / reference->second * 100.0;
             ++metricCount;
         }

@@ -22,8 +22,8 @@ Project singleTaskProject(const Project& project, const std::string& task);
 BaselineMetrics baselineMetrics(const RunStore& store, const std::string& projectPath);
 
 /// Δm% as LibMTL defines it: the mean over tasks of the mean over each task's metrics of
-/// (-1)^l (M - B) / B * 100. The sign l is 1 for metrics where lower is better (MAE, RMSE)
-/// and 0 for accuracy, so positive is better. Empty when a task has no baseline or a baseline is 0.
+/// (-1)^l (M - B) / B * 100. The sign l is 1 for metrics where lower is better (MAE, RMSE,
+/// Hamming loss) and 0 for accuracy, F1 and subset accuracy, so positive is better. Empty when a task has no baseline or a baseline is 0.
 std::optional<double> deltaM(const Project& project, const nlohmann::json& taskMetrics, const BaselineMetrics& baselines);
 
 }  // namespace mtlw

@@ -3,7 +3,7 @@
 #include "engine/Checkpoint.h"
 #include "engine/TaskObjective.h"
 #include "engine/Trainer.h"
-#include "model/GraphPlan.h"
+#include "engine/ProjectModel.h"
 #include "util/Errors.h"
 
 namespace mtlw {
@@ -45,13 +45,9 @@ TaskEvaluation evaluateRunTask(const std::string& storePath, std::int64_t runId,
     }
 
     const TaskSpec& task = project.tasks[taskIndex];
-    const Dataset dataset = loadDataset(project, *project.findDataset(task.dataset));
-    BuildContext context{project, dataset.inputShape, {}};
-    for (const auto& spec : project.tasks) {
-        checkTaskTarget(project, spec, dataset);
-        context.taskOutputSizes[spec.name] = taskOutputSize(spec, dataset.targets.at(spec.target));
-    }
-    MultiTaskModel model(planGraph(context), context);
+    const ProjectData projectData = loadProjectData(project);
+    const Dataset& dataset = projectData.taskDataset(taskIndex);
+    MultiTaskModel model = buildProjectModel(project, projectData);
     loadModelWeights(checkpoint->path, model);
     model->eval();
 
@@ -60,14 +56,13 @@ TaskEvaluation evaluateRunTask(const std::string& storePath, std::int64_t runId,
         throw InputError("dataset '" + dataset.name + "' has no " + split + " samples; use --split " +
                          (split == "test" ? "validation" : "test"));
     }
-    // NOTE: the forward pass still computes every task's output; only the reported task's
-    // output is scored.
+    // Only the task's path runs: the nodes its head depends on, and of task-aware blocks the
+    // task's own part.
     torch::NoGradGuard noGrad;
     MetricAccumulator accumulator(task);
     for (std::int64_t begin = 0; begin < data.size(); begin += kBatchSize) {
         const std::int64_t end = std::min(begin + kBatchSize, data.size());
-        const ModelOutput output = model->forward(data.inputs.slice(0, begin, end));
-        const torch::Tensor& prediction = output.taskOutputs[taskIndex];
+        const torch::Tensor prediction = model->forwardTask(data.inputs.slice(0, begin, end), taskIndex);
         const torch::Tensor target = data.targets.at(task.target).slice(0, begin, end);
         accumulator.add(prediction, target, taskLoss(task, prediction, target));
     }

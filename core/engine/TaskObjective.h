@@ -1,5 +1,6 @@
 // Loss and metrics of one task, by task type: cross entropy and accuracy for classification,
-// binary cross entropy and accuracy for binary tasks, MSE or L1 with MAE and RMSE for regression.
+// binary cross entropy and accuracy for binary tasks, MSE or L1 with MAE and RMSE for regression,
+// binary cross entropy per label with micro F1, subset accuracy and Hamming loss for multi-label.
 #pragma once
 
 #include "data/Dataset.h"
@@ -12,7 +13,8 @@
 
 namespace mtlw {
 
-/// The task's loss on a batch: a scalar, averaged over the batch.
+/// The task's loss on a batch: a scalar, averaged over the batch (and over the labels of a
+/// multi-label task).
 torch::Tensor taskLoss(const TaskSpec& task, const torch::Tensor& output, const torch::Tensor& target);
 
 // Running sums over batches for a task's metrics; stays on the device until read.
@@ -31,13 +33,26 @@ private:
     torch::Tensor mCorrect;
     torch::Tensor mAbsoluteError;
     torch::Tensor mSquaredError;
+    // Multi-label counts: [true positives, false positives, false negatives, samples with every
+    // label right], summed over batches.
+    torch::Tensor mLabelCounts;
+    std::int64_t mLabelDecisions = 0;
 };
 
-/// The metric that ranks checkpoints for a task, oriented so that higher is better:
-/// accuracy, or minus MAE for regression.
+/// The metric that ranks checkpoints and summarizes a task: "accuracy" for classification and
+/// binary tasks, "mae" for regression, "f1" for multi-label tasks.
+std::string primaryMetric(const TaskSpec& task);
+
+/// Whether a larger value of a task metric is better: true for accuracy, f1, subset_accuracy
+/// and other scores (miou, auc, precision, recall, r2); false for losses and errors (loss, mae,
+/// rmse, hamming_loss).
+bool metricHigherIsBetter(const std::string& metric);
+
+/// The primary metric of a task, oriented so that higher is better: accuracy, minus MAE for
+/// regression, or micro F1 for multi-label tasks.
 double selectionScore(const TaskSpec& task, const std::map<std::string, double>& metrics);
 
-/// Output width of a task's head: classes for classification, 1 otherwise.
+/// Output width of a task's head: classes for classification, labels for multi-label, 1 otherwise.
 std::int64_t taskOutputSize(const TaskSpec& task, const TargetInfo& target);
 
 /// Checks that the dataset has the task's target and that its kind fits the task type.

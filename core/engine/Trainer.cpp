@@ -4,13 +4,13 @@
 #include "engine/Checkpoint.h"
 #include "engine/Device.h"
 #include "engine/GradientDiagnostics.h"
+#include "engine/ProjectModel.h"
 #include "engine/TaskObjective.h"
 #include "engine/RoutingRecords.h"
 #include "engine/Threads.h"
 #include "engine/WeightInit.h"
 #include "distributed/DistributedContext.h"
 #include "distributed/RendezvousHost.h"
-#include "model/GraphPlan.h"
 #include "util/Errors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -78,34 +78,35 @@ void Trainer::prepare() {
         mStore = std::make_unique<RunStore>(mRequest.storePath);
     }
 
-    // Data: every task must read the same dataset for now.
-    const std::string& datasetName = project.tasks.front().dataset;
-    for (const auto& task : project.tasks) {
-        if (task.dataset != datasetName) {
-            // NOTE: tasks on separate datasets (per-task batch sampling) are not supported yet.
-            throw InputError("task '" + task.name + "' reads dataset '" + task.dataset + "' but task '" +
-                             project.tasks.front().name + "' reads '" + datasetName +
-                             "'; all tasks of a project must read the same dataset");
-        }
-    }
     mDevice = resolveDevice(project.training.device);
     if (mRequest.distributed && mDevice.is_cuda() && !mDevice.has_index()) {
         mDevice = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(mRequest.distributed->localRank()));
     }
-    mDataset = loadDataset(project, *project.findDataset(datasetName));
-    if (mDataset.train.size() == 0) {
-        throw InputError("dataset '" + datasetName + "' has no training samples");
+    mData = loadProjectData(project);
+    const auto& training = project.training;
+    if (!mData.shared()) {
+        if (mRequest.distributed) {
+            // NOTE: per-task sampling is not sharded across ranks yet.
+            throw InputError("the tasks of " + project.name + " read " + std::to_string(mData.datasets.size()) +
+                             " different datasets, which multi-process training does not support yet; "
+                             "train in one process");
+        }
+        std::vector<std::int64_t> sizes;
+        for (size_t t = 0; t < project.tasks.size(); ++t) {
+            sizes.push_back(mData.taskDataset(t).train.size());
+        }
+        mSampler = std::make_unique<TaskSampler>(
+            sizes, taskSamplingProbabilities(training.taskSampling, training.samplingTemperature, sizes),
+            training.batchSize, training.singleTaskBatches, training.seed);
+    } else if (training.singleTaskBatches) {
+        throw InputError("training.single_task_batches applies when tasks read different datasets, but every task "
+                         "of " + project.name + " reads dataset '" + mData.datasets.front().name +
+                         "'; set it to false");
     }
 
     // Model: validate the graph and infer shapes before building anything.
-    BuildContext context{project, mDataset.inputShape, {}};
-    for (const auto& task : project.tasks) {
-        checkTaskTarget(project, task, mDataset);
-        context.taskOutputSizes[task.name] = taskOutputSize(task, mDataset.targets.at(task.target));
-    }
-    const GraphPlan plan = planGraph(context);
-    torch::manual_seed(project.training.seed);
-    mModel = MultiTaskModel(plan, context);
+    torch::manual_seed(training.seed);
+    mModel = buildProjectModel(project, mData);
     if (!mRequest.initCheckpoint.empty() && !mRequest.resumeRunId) {
         const std::size_t copied = initializeFromCheckpoint(*mModel, mRequest.initCheckpoint);
         spdlog::info("initialized {} tensors from {}", copied, mRequest.initCheckpoint);
@@ -113,6 +114,15 @@ void Trainer::prepare() {
     mModel->to(mDevice);
 
     mMethod = createMethod(project.training.method.name, project.training.method.params, "training.method");
+    if (training.singleTaskBatches && mSampler && training.samRho > 0.0) {
+        throw InputError("training.sam_rho takes every task's gradient at each step, but single_task_batches "
+                         "trains each step on one task; set sam_rho to 0 or turn single_task_batches off");
+    }
+    if (training.singleTaskBatches && mSampler && project.training.method.name != "ew") {
+        throw InputError("training.single_task_batches trains each step on one task's loss, so method " +
+                         mMethod->info().name + ", which balances the tasks within a step, cannot apply; "
+                         "set training.method to ew or turn single_task_batches off");
+    }
     mUseRepresentation = mMethod->info().kind == MethodKind::Gradient &&
                          (project.training.gradientMode == "representation" || mMethod->info().usesRepresentation);
     if (mUseRepresentation && !mModel->hasSharedRepresentation()) {
@@ -221,30 +231,89 @@ void Trainer::applySchedule(int epoch) {
     }
 }
 
+Trainer::Batch Trainer::nextBatch(const torch::Tensor& order, std::int64_t batch) {
+    const auto& tasks = mRequest.project.tasks;
+    Batch result;
+    result.targets.resize(tasks.size());
+    result.rows.resize(tasks.size());
+    if (mSampler) {
+        // A dataset per task: stack each drawn task's samples, in task order.
+        std::vector<torch::Tensor> inputs;
+        std::int64_t row = 0;
+        const std::vector<torch::Tensor> indices = mSampler->next();
+        for (size_t t = 0; t < tasks.size(); ++t) {
+            if (!indices[t].defined()) {
+                result.rows[t] = {row, row};
+                continue;
+            }
+            const Split& train = mData.taskDataset(t).train;
+            inputs.push_back(train.inputs.index_select(0, indices[t]));
+            result.targets[t] = train.targets.at(tasks[t].target).index_select(0, indices[t]).to(mDevice, true);
+            result.rows[t] = {row, row + indices[t].size(0)};
+            row += indices[t].size(0);
+        }
+        result.inputs = (inputs.size() == 1 ? inputs.front() : torch::cat(inputs)).to(mDevice, true);
+        result.samples = row;
+        result.globalSamples = row;
+        mShardWeight = 1.0;
+        return result;
+    }
+    // With several ranks, batch_size is per rank and every rank reads its own slice of each
+    // global batch; one rank's slices equal the plain batches.
+    const Split& train = mData.datasets.front().train;
+    const int worldSize = mRequest.distributed ? mRequest.distributed->worldSize() : 1;
+    const int rank = mRequest.distributed ? mRequest.distributed->rank() : 0;
+    const ShardSlice slice = shardOfBatch(train.size(), mRequest.project.training.batchSize, worldSize, rank, batch);
+    const torch::Tensor indices = order.slice(0, slice.begin, slice.end);
+    mShardWeight = static_cast<double>(slice.end - slice.begin) / static_cast<double>(slice.globalSize);
+    result.inputs = train.inputs.index_select(0, indices).to(mDevice, true);
+    for (size_t t = 0; t < tasks.size(); ++t) {
+        result.targets[t] = train.targets.at(tasks[t].target).index_select(0, indices).to(mDevice, true);
+        result.rows[t] = {0, slice.end - slice.begin};
+    }
+    result.samples = slice.end - slice.begin;
+    result.globalSamples = slice.globalSize;
+    return result;
+}
+
+std::vector<torch::Tensor> Trainer::batchLosses(const ModelOutput& output, const Batch& batch) const {
+    const auto& tasks = mRequest.project.tasks;
+    std::vector<torch::Tensor> losses;
+    for (size_t t = 0; t < tasks.size(); ++t) {
+        if (batch.hasTask(t)) {
+            losses.push_back(taskLoss(tasks[t], batch.taskRows(output.taskOutputs[t], t), batch.targets[t]));
+        } else {
+            losses.push_back(torch::zeros({}, output.taskOutputs[t].options()));
+        }
+    }
+    return losses;
+}
+
 void Trainer::trainEpoch(int epoch) {
     const Project& project = mRequest.project;
     const auto& tasks = project.tasks;
-    const Split& train = mDataset.train;
-    const std::int64_t count = train.size();
     const std::int64_t batchSize = project.training.batchSize;
-    // With several ranks, batch_size is per rank and every rank reads its own slice of each
-    // global batch; one rank's slices equal the plain batches.
     const int worldSize = mRequest.distributed ? mRequest.distributed->worldSize() : 1;
-    const int rank = mRequest.distributed ? mRequest.distributed->rank() : 0;
-    const std::int64_t batches = globalBatchCount(count, batchSize, worldSize);
+    torch::Tensor order;
+    std::int64_t batches = 0;
+    if (mSampler) {
+        mSampler->startEpoch(epoch);
+        batches = mSampler->stepsPerEpoch();
+    } else {
+        // A fresh, seeded shuffle per epoch, so a resumed run gets the same order.
+        const std::int64_t count = mData.datasets.front().train.size();
+        torch::Generator shuffle =
+            seededGenerator(project.training.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+        order = torch::randperm(count, shuffle, torch::kLong);
+        batches = globalBatchCount(count, batchSize, worldSize);
+    }
     std::int64_t localSamples = 0;
     std::int64_t globalSamples = 0;
     const double secondsBefore = mTrainSeconds;
 
-    // A fresh, seeded shuffle per epoch, so a resumed run gets the same order.
-    torch::Generator shuffle = seededGenerator(project.training.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
-    const torch::Tensor order = torch::randperm(count, shuffle, torch::kLong);
-
     std::vector<MetricAccumulator> accumulators;
-    std::vector<torch::Tensor> targets;
     for (const auto& task : tasks) {
         accumulators.emplace_back(task);
-        targets.push_back(train.targets.at(task.target));
     }
 
     mModel->train();
@@ -264,12 +333,10 @@ void Trainer::trainEpoch(int epoch) {
             return;
         }
 
-        const ShardSlice slice = shardOfBatch(count, batchSize, worldSize, rank, batch);
-        const torch::Tensor indices = order.slice(0, slice.begin, slice.end);
-        mShardWeight = static_cast<double>(slice.end - slice.begin) / static_cast<double>(slice.globalSize);
-        localSamples += slice.end - slice.begin;
-        globalSamples += slice.globalSize;
-        const torch::Tensor inputs = train.inputs.index_select(0, indices).to(mDevice, true);
+        const Batch batchData = nextBatch(order, batch);
+        localSamples += batchData.samples;
+        globalSamples += batchData.globalSamples;
+        const torch::Tensor& inputs = batchData.inputs;
         // In representation mode the heads read a detached copy of the shared representation,
         // so that task gradients can be taken with respect to it.
         torch::Tensor representation;
@@ -283,12 +350,7 @@ void Trainer::trainEpoch(int epoch) {
             output = mModel->forward(inputs);
         }
 
-        std::vector<torch::Tensor> losses;
-        std::vector<torch::Tensor> batchTargets;
-        for (size_t t = 0; t < tasks.size(); ++t) {
-            batchTargets.push_back(targets[t].index_select(0, indices).to(mDevice, true));
-            losses.push_back(taskLoss(tasks[t], output.taskOutputs[t], batchTargets[t]));
-        }
+        const std::vector<torch::Tensor> losses = batchLosses(output, batchData);
         const torch::Tensor taskLosses = torch::stack(losses);
         mGlobalLosses = taskLosses.detach().clone();
         averageAcrossRanks({mGlobalLosses});
@@ -327,10 +389,11 @@ void Trainer::trainEpoch(int epoch) {
 
         StepContext context{mStep, epoch, static_cast<int>(tasks.size()), &mMethodGenerator};
         const int conflictEvery = project.training.conflictEverySteps;
-        const bool diagnose = conflictEvery > 0 && mStep % conflictEvery == 0 && tasks.size() >= 2;
+        // Single-task batches have one task loss per step, so there is no conflict to measure.
+        const bool diagnose = conflictEvery > 0 && mStep % conflictEvery == 0 && tasks.size() >= 2 &&
+                              !project.training.singleTaskBatches;
         mOptimizer->zero_grad();
         const bool sharpnessAware = project.training.samRho > 0.0;
-        const Batch batchData{inputs, batchTargets};
         torch::Tensor taskGradients;
         if (mMethod->info().kind == MethodKind::Gradient) {
             taskGradients = backwardWithTaskGradients(taskLosses, representation, detachedRepresentation, context,
@@ -379,9 +442,11 @@ void Trainer::trainEpoch(int epoch) {
         }
 
         for (size_t t = 0; t < tasks.size(); ++t) {
-            accumulators[t].add(output.taskOutputs[t], batchTargets[t], losses[t]);
+            if (batchData.hasTask(t)) {
+                accumulators[t].add(batchData.taskRows(output.taskOutputs[t], t), batchData.targets[t], losses[t]);
+            }
         }
-        mTrainSamples += slice.globalSize;
+        mTrainSamples += batchData.globalSamples;
 
         const auto now = std::chrono::steady_clock::now();
         const double wallTime = mRunStartSeconds + std::chrono::duration<double>(now - mClockStart).count();
@@ -395,6 +460,9 @@ void Trainer::trainEpoch(int epoch) {
             const torch::Tensor weights = mMethod->lastWeights();
             for (size_t t = 0; t < tasks.size(); ++t) {
                 const auto index = static_cast<std::int64_t>(t);
+                if (!batchData.hasTask(t)) {
+                    continue;
+                }
                 mPendingRows.push_back({mRunId, mStep, epoch, "train", tasks[t].name, "step_loss",
                                         lossValues[index].item<double>(), wallTime});
                 if (weights.defined() && weights.numel() == static_cast<std::int64_t>(tasks.size())) {
@@ -414,7 +482,9 @@ void Trainer::trainEpoch(int epoch) {
             event.elapsedSeconds = wallTime;
             const torch::Tensor lossValues = taskLosses.detach().to(torch::kCPU, torch::kDouble);
             for (size_t t = 0; t < tasks.size(); ++t) {
-                event.taskLosses[tasks[t].name] = lossValues[static_cast<std::int64_t>(t)].item<double>();
+                if (batchData.hasTask(t)) {
+                    event.taskLosses[tasks[t].name] = lossValues[static_cast<std::int64_t>(t)].item<double>();
+                }
             }
             pushEvent(std::move(event));
         }
@@ -450,7 +520,9 @@ void Trainer::trainEpoch(int epoch) {
         }
     }
     for (size_t t = 0; t < tasks.size(); ++t) {
-        meanLosses.push_back(mEpochTrainMetrics[tasks[t].name]["loss"]);
+        // A task that no single-task batch drew this epoch has no training metrics.
+        const auto& metrics = mEpochTrainMetrics[tasks[t].name];
+        meanLosses.push_back(metrics.count("loss") > 0 ? metrics.at("loss") : 0.0);
     }
     mMethod->endEpoch(meanLosses);
 }
@@ -539,11 +611,7 @@ torch::Tensor Trainer::sharpnessAwareGradients(const Batch& batch, const torch::
         // Ascend to the sharpest nearby point for this task, take its gradient there, come back.
         const torch::Tensor perturbation = gradient * (rho / norm);
         moveShared(perturbation, 1.0);
-        const ModelOutput output = mModel->forward(batch.inputs);
-        std::vector<torch::Tensor> losses;
-        for (size_t u = 0; u < tasks.size(); ++u) {
-            losses.push_back(taskLoss(tasks[u], output.taskOutputs[u], batch.targets[u]));
-        }
+        const std::vector<torch::Tensor> losses = batchLosses(mModel->forward(batch.inputs), batch);
         const torch::Tensor loss = mMethod->scaleLosses(torch::stack(losses))[static_cast<std::int64_t>(t)];
         rows.push_back(taskGradientMatrix(loss.unsqueeze(0), shared)[0]);
         moveShared(perturbation, -1.0);
@@ -551,37 +619,43 @@ torch::Tensor Trainer::sharpnessAwareGradients(const Batch& batch, const torch::
     return torch::stack(rows);
 }
 
-std::map<std::string, std::map<std::string, double>> Trainer::evaluate(const Split& split) {
+std::map<std::string, std::map<std::string, double>> Trainer::evaluate(Split Dataset::*split) {
     const auto& tasks = mRequest.project.tasks;
     std::map<std::string, std::map<std::string, double>> results;
-    if (split.size() == 0) {
-        return results;
-    }
     torch::NoGradGuard noGrad;
     mModel->eval();
-    std::vector<MetricAccumulator> accumulators;
-    for (const auto& task : tasks) {
-        accumulators.emplace_back(task);
-    }
-    for (std::int64_t begin = 0; begin < split.size(); begin += kEvaluationBatchSize) {
-        const std::int64_t end = std::min(begin + kEvaluationBatchSize, split.size());
-        const ModelOutput output = mModel->forward(split.inputs.slice(0, begin, end).to(mDevice));
-        for (size_t t = 0; t < tasks.size(); ++t) {
-            const torch::Tensor target = split.targets.at(tasks[t].target).slice(0, begin, end).to(mDevice);
-            accumulators[t].add(output.taskOutputs[t], target, taskLoss(tasks[t], output.taskOutputs[t], target));
+    for (size_t d = 0; d < mData.datasets.size(); ++d) {
+        const Split& data = mData.datasets[d].*split;
+        if (data.size() == 0) {
+            continue;
+        }
+        const std::vector<size_t> readers = mData.tasksOfDataset(d);
+        std::vector<MetricAccumulator> accumulators;
+        for (const size_t t : readers) {
+            accumulators.emplace_back(tasks[t]);
+        }
+        for (std::int64_t begin = 0; begin < data.size(); begin += kEvaluationBatchSize) {
+            const std::int64_t end = std::min(begin + kEvaluationBatchSize, data.size());
+            const ModelOutput output = mModel->forward(data.inputs.slice(0, begin, end).to(mDevice));
+            for (size_t r = 0; r < readers.size(); ++r) {
+                const TaskSpec& task = tasks[readers[r]];
+                const torch::Tensor& prediction = output.taskOutputs[readers[r]];
+                const torch::Tensor target = data.targets.at(task.target).slice(0, begin, end).to(mDevice);
+                accumulators[r].add(prediction, target, taskLoss(task, prediction, target));
+            }
+        }
+        for (size_t r = 0; r < readers.size(); ++r) {
+            results[tasks[readers[r]].name] = accumulators[r].values();
         }
     }
     mModel->train();
-    for (size_t t = 0; t < tasks.size(); ++t) {
-        results[tasks[t].name] = accumulators[t].values();
-    }
     return results;
 }
 
 void Trainer::recordEpoch(int epoch, double epochSeconds) {
     const Project& project = mRequest.project;
-    const auto validation = evaluate(mDataset.validation);
-    const auto test = evaluate(mDataset.test);
+    const auto validation = evaluate(&Dataset::validation);
+    const auto test = evaluate(&Dataset::test);
     const double wallTime =
         mRunStartSeconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - mClockStart).count();
 
@@ -601,14 +675,19 @@ void Trainer::recordEpoch(int epoch, double epochSeconds) {
     rows.push_back({mRunId, mStep, epoch, "train", "", "epoch_seconds", epochSeconds, wallTime});
     rows.push_back({mRunId, mStep, epoch, "train", "", "samples_per_second", samplesPerSecond, wallTime});
 
-    // Rank by validation when there is a validation split, else by training metrics.
-    const auto& ranking = validation.empty() ? mEpochTrainMetrics : validation;
+    // Rank each task by its validation metrics when its dataset has a validation split, else by
+    // its training metrics; a task without either (not drawn this epoch) does not count.
     double score = 0.0;
     std::string summary;
     for (const auto& task : project.tasks) {
-        score += selectionScore(task, ranking.at(task.name)) / project.tasks.size();
-        const auto& metrics = ranking.at(task.name);
-        const std::string metric = task.type == TaskType::Regression ? "mae" : "accuracy";
+        const auto& ranking = validation.count(task.name) > 0 ? validation : mEpochTrainMetrics;
+        const auto found = ranking.find(task.name);
+        if (found == ranking.end() || found->second.empty()) {
+            continue;
+        }
+        const auto& metrics = found->second;
+        score += selectionScore(task, metrics) / project.tasks.size();
+        const std::string metric = primaryMetric(task);
         std::ostringstream part;
         part.precision(3);
         part << " " << task.name << "=" << metrics.at(metric);
@@ -648,7 +727,7 @@ void Trainer::recordEpoch(int epoch, double epochSeconds) {
 
     spdlog::info("run {}: epoch {}/{} done in {}, {} {}{}", mRunId, epoch, project.training.epochs,
                  formatSeconds(epochSeconds), validation.empty() ? "train" : "val",
-                 project.tasks.front().type == TaskType::Regression ? "mae" : "accuracy", summary);
+                 primaryMetric(project.tasks.front()), summary);
 
     EngineEvent event{EngineEvent::Type::EpochEnded};
     event.epoch = epoch;

@@ -2,8 +2,9 @@
 // Runs on the calling thread; Engine runs it on a worker thread.
 #pragma once
 
-#include "data/Dataset.h"
+#include "data/ProjectData.h"
 #include "engine/Events.h"
+#include "engine/TaskSampler.h"
 #include "engine/TrainingControl.h"
 #include "methods/BalancingMethod.h"
 #include "model/MultiTaskModel.h"
@@ -66,16 +67,37 @@ public:
     /// instead of propagating.
     TrainResult run();
 
-    const Dataset& dataset() const { return mDataset; }
+    /// The datasets the tasks read.
+    const ProjectData& data() const { return mData; }
     MultiTaskModel& model() { return mModel; }
     const torch::Device& device() const { return mDevice; }
 
 private:
-    // One training batch on the device.
+    // One training batch on the device. With one dataset every task reads every row; with a
+    // dataset per task the batch stacks the tasks' samples, and each task reads its own rows.
     struct Batch {
         torch::Tensor inputs;
+        /// Each task's targets for its rows; undefined for a task without samples in the batch
+        /// (single-task batches).
         std::vector<torch::Tensor> targets;
+        /// Each task's rows [begin, end) of inputs.
+        std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+        /// Samples of this rank's batch and of the global batch over all ranks.
+        std::int64_t samples = 0;
+        std::int64_t globalSamples = 0;
+
+        bool hasTask(size_t task) const { return targets[task].defined(); }
+        /// Task `task`'s rows of a model output.
+        torch::Tensor taskRows(const torch::Tensor& output, size_t task) const {
+            return output.slice(0, rows[task].first, rows[task].second);
+        }
     };
+
+    /// The batch of step `batch` of the epoch: a shard of the shuffled order with one dataset,
+    /// else the sampler's next draw.
+    Batch nextBatch(const torch::Tensor& order, std::int64_t batch);
+    /// Each task's loss on its rows of `output`; a constant zero for a task not in the batch.
+    std::vector<torch::Tensor> batchLosses(const ModelOutput& output, const Batch& batch) const;
 
     void createOrReopenRun();
     void trainEpoch(int epoch);
@@ -93,7 +115,8 @@ private:
     /// [k, d] task gradients, each taken at the shared parameters moved by sam_rho along that
     /// task's normalized gradient (one extra forward and backward pass per task).
     torch::Tensor sharpnessAwareGradients(const Batch& batch, const torch::Tensor& gradients);
-    std::map<std::string, std::map<std::string, double>> evaluate(const Split& split);
+    /// Every task on its own dataset's split, e.g. evaluate(&Dataset::validation).
+    std::map<std::string, std::map<std::string, double>> evaluate(Split Dataset::*split);
     void recordEpoch(int epoch, double epochSeconds);
     void applySchedule(int epoch);
     void pushEvent(EngineEvent event);
@@ -114,7 +137,9 @@ private:
     TrainingControl* mControl;
 
     std::unique_ptr<RunStore> mStore;
-    Dataset mDataset;
+    ProjectData mData;
+    /// Draws per-task batches when tasks read different datasets; null with one dataset.
+    std::unique_ptr<TaskSampler> mSampler;
     torch::Device mDevice{torch::kCPU};
     MultiTaskModel mModel{nullptr};
     std::unique_ptr<BalancingMethod> mMethod;

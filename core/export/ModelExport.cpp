@@ -3,7 +3,7 @@
 #include "engine/Checkpoint.h"
 #include "engine/TaskObjective.h"
 #include "engine/Trainer.h"
-#include "model/GraphPlan.h"
+#include "engine/ProjectModel.h"
 #include "util/Errors.h"
 
 #include <torch/csrc/jit/api/module.h>
@@ -130,24 +130,22 @@ RunModel loadRunModel(const RunStore& store, std::int64_t runId, CheckpointChoic
     const Project& project = result.project;
 
     // The same steps as Trainer::prepare, so the module layout matches the checkpoint.
-    // NOTE: like the trainer, this reads every task from the first task's dataset.
-    const Dataset dataset = loadDataset(project, *project.findDataset(project.tasks.front().dataset));
-    BuildContext context{project, dataset.inputShape, {}};
-    for (const auto& task : project.tasks) {
-        checkTaskTarget(project, task, dataset);
-        const TargetInfo& target = dataset.targets.at(task.target);
-        context.taskOutputSizes[task.name] = taskOutputSize(task, target);
+    const ProjectData data = loadProjectData(project);
+    for (size_t t = 0; t < project.tasks.size(); ++t) {
+        const TaskSpec& task = project.tasks[t];
+        const TargetInfo& target = data.taskDataset(t).targets.at(task.target);
+        // Class names of a classification or binary task, label names of a multilabel task (one
+        // per output column); empty for regression.
         result.labels[task.name] =
-            target.kind == TargetInfo::Kind::Categorical ? target.classNames : std::vector<std::string>{};
+            target.kind == TargetInfo::Kind::Numeric ? std::vector<std::string>{} : target.classNames;
     }
-    const GraphPlan plan = planGraph(context);
-    result.model = MultiTaskModel(plan, context);
+    result.model = buildProjectModel(project, data);
     loadModelWeights(checkpoint->path, result.model);
     result.model->to(torch::kCPU);
     result.model->eval();
 
-    result.inputShape = dataset.inputShape;
-    result.featureNames = dataset.featureNames;
+    result.inputShape = data.inputShape();
+    result.featureNames = data.datasets.front().featureNames;
     result.checkpoint = *checkpoint;
     result.run = std::move(*run);
     return result;

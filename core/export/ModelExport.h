@@ -37,7 +37,8 @@ struct RunModel {
     Shape inputShape;
     /// Input feature names for tabular data, in column order; empty for images.
     std::vector<std::string> featureNames;
-    /// Task name -> label names of its classes; empty for regression tasks.
+    /// Task name -> label names of its classes (classification, binary) or of its output columns
+    /// (multilabel); empty for regression tasks.
     std::map<std::string, std::vector<std::string>> labels;
     MultiTaskModel model{nullptr};
 };

@@ -4,7 +4,7 @@
 #include "engine/TaskObjective.h"
 #include "engine/Threads.h"
 #include "methods/BalancingMethod.h"
-#include "model/GraphPlan.h"
+#include "engine/ProjectModel.h"
 #include "util/Errors.h"
 
 #include <algorithm>
@@ -37,14 +37,15 @@ torch::Tensor requireTensor(const NamedTensors& weights, const std::string& name
     return found->second.to(torch::kCPU, modelTensor.scalar_type());
 }
 
-// Mean entropy of a task's predictions over a batch: softmax for classification, Bernoulli for
-// binary tasks. Regression outputs have no predictive distribution and give an undefined tensor.
+// Summed entropy of a task's predictions over a batch: softmax for classification, Bernoulli for
+// binary tasks, one Bernoulli per label (summed over labels) for multi-label tasks. Regression
+// outputs have no predictive distribution and give an undefined tensor.
 torch::Tensor predictionEntropySum(const TaskSpec& task, const torch::Tensor& output) {
     if (task.type == TaskType::Classification) {
         const torch::Tensor logProbabilities = torch::log_softmax(output, 1);
         return -(logProbabilities.exp() * logProbabilities).sum();
     }
-    if (task.type == TaskType::Binary) {
+    if (task.type == TaskType::Binary || task.type == TaskType::MultiLabel) {
         const torch::Tensor probability = torch::sigmoid(output);
         return -(probability * torch::log_sigmoid(output) + (1 - probability) * torch::log_sigmoid(-output)).sum();
     }
@@ -77,8 +78,8 @@ public:
                 }
             }
             if (!total.defined()) {
-                throw InputError("entropy minimization needs a classification or binary task, but every merged "
-                                 "task is a regression task; use another merge method");
+                throw InputError("entropy minimization needs a classification, binary or multilabel task, but "
+                                 "every merged task is a regression task; use another merge method");
             }
             total = total / static_cast<double>(count);
             addGradients(total, gradients);
@@ -105,9 +106,11 @@ public:
                 const torch::Tensor label =
                     torch::multinomial(logProbabilities.detach().exp(), 1, false, generator);
                 negativeLogLikelihood = -logProbabilities.gather(1, label).sum();
-            } else if (task.type == TaskType::Binary) {
+            } else if (task.type == TaskType::Binary || task.type == TaskType::MultiLabel) {
+                // One Bernoulli draw per output; the sample's log-likelihood sums over its labels.
                 const torch::Tensor label = torch::bernoulli(torch::sigmoid(output.detach()), generator);
-                negativeLogLikelihood = torch::binary_cross_entropy_with_logits(output, label);
+                negativeLogLikelihood = torch::binary_cross_entropy_with_logits(output, label, {}, {},
+                                                                                torch::Reduction::Sum);
             } else {
                 // A unit-variance Gaussian around the prediction.
                 const torch::Tensor label = output.detach() + torch::randn(output.sizes(), generator, output.options());
@@ -291,14 +294,12 @@ MergeSession::MergeSession(const MergeSetup& setup) {
 }
 
 MultiTaskModel MergeSession::buildModel() const {
-    BuildContext context{mProject, mDataset.inputShape, {}};
-    for (const auto& task : mProject.tasks) {
-        checkTaskTarget(mProject, task, mDataset);
-        context.taskOutputSizes[task.name] = taskOutputSize(task, mDataset.targets.at(task.target));
-    }
-    const GraphPlan plan = planGraph(context);
+    // Merging reads every task from one dataset (checked when the session opens).
+    ProjectData data;
+    data.datasets.push_back(mDataset);
+    data.datasetOfTask.assign(mProject.tasks.size(), 0);
     torch::manual_seed(mProject.training.seed);
-    MultiTaskModel model(plan, context);
+    MultiTaskModel model = buildProjectModel(mProject, data);
     model->eval();
     return model;
 }

@@ -130,6 +130,20 @@ torch::Tensor CgcLayerImpl::forward(const torch::Tensor& input) {
     return torch::stack(outputs);
 }
 
+torch::Tensor CgcLayerImpl::forwardTask(const torch::Tensor& input, std::int64_t task) {
+    const torch::Tensor taskInput = mOptions.perTaskInput ? input[task] : input;
+    const torch::Tensor sharedInput = mOptions.perTaskInput ? input[mTasks] : input;
+    std::vector<torch::Tensor> candidates;
+    if (mOptions.taskExperts > 0) {
+        candidates.push_back(taskExperts.at(static_cast<size_t>(task))->forward(taskInput));
+    }
+    if (mOptions.sharedExperts > 0) {
+        candidates.push_back(sharedExperts->forward(sharedInput));
+    }
+    const torch::Tensor weights = torch::softmax(gates.at(static_cast<size_t>(task))->forward(taskInput.flatten(1)), -1);
+    return mixExperts(torch::cat(candidates), weights);
+}
+
 std::int64_t CgcLayerImpl::activeParameters(std::int64_t task) const {
     const auto t = static_cast<size_t>(task);
     return countParameters(taskExperts.at(t)->parameters()) + countParameters(sharedExperts->parameters()) +

@@ -19,7 +19,7 @@ struct CgcOptions {
     double miWeight = 0.0;
 };
 
-struct CgcLayerImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
+struct CgcLayerImpl : torch::nn::Module, RoutingSource, TaskPath {
     CgcLayerImpl(const ExpertSpec& expert, const CgcOptions& options, const Shape& input,
                  const BuildContext& context);
 
@@ -31,6 +31,7 @@ struct CgcLayerImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
     torch::Tensor auxiliaryLoss() const override { return mState.auxiliaryLoss(); }
     /// The task's own experts, the shared experts and the task's gate.
     std::int64_t activeParameters(std::int64_t task) const override;
+    torch::Tensor forwardTask(const torch::Tensor& input, std::int64_t task) override;
 
     std::vector<ExpertSet> taskExperts;
     ExpertSet sharedExperts{nullptr};

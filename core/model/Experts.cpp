@@ -2,6 +2,8 @@
 
 #include "model/NodeParams.h"
 
+#include <torch/csrc/jit/frontend/tracer.h>
+
 namespace mtlw {
 
 ExpertSpec readExpertSpec(const Project& project, const NodeSpec& node) {
@@ -60,7 +62,8 @@ double readLossWeight(const Project& project, const NodeSpec& node, const std::s
 }
 
 ExpertSetImpl::ExpertSetImpl(const ExpertSpec& expert, std::int64_t count, const Shape& input,
-                             const BuildContext& context) {
+                             const BuildContext& context)
+    : mOutputShape(expert.type->outputShape(expert.node, {input}, context)) {
     for (std::int64_t e = 0; e < count; ++e) {
         torch::nn::AnyModule module = expert.type->create(expert.node, {input}, context);
         register_module("expert" + std::to_string(e), module.ptr());
@@ -78,6 +81,28 @@ torch::Tensor ExpertSetImpl::forwardRange(const torch::Tensor& input, std::int64
 
 torch::Tensor ExpertSetImpl::forward(const torch::Tensor& input) {
     return forwardRange(input, 0, size());
+}
+
+torch::Tensor ExpertSetImpl::forwardRouted(const torch::Tensor& input, const torch::Tensor& routed) {
+    if (torch::jit::tracer::isTracing()) {
+        // A trace records one input's routing; the dense outputs give the same mixture for any
+        // input, since the gates of unrouted experts are zero.
+        return forward(input);
+    }
+    const std::int64_t batch = input.size(0);
+    std::vector<std::int64_t> rowShape{batch};
+    rowShape.insert(rowShape.end(), mOutputShape.begin(), mOutputShape.end());
+    std::vector<torch::Tensor> outputs;
+    for (std::int64_t e = 0; e < size(); ++e) {
+        const torch::Tensor samples = routed.select(1, e).nonzero().squeeze(1);
+        torch::Tensor row = torch::zeros(rowShape, input.options());
+        if (samples.numel() > 0) {
+            const torch::Tensor output = mExperts[static_cast<size_t>(e)].forward(input.index_select(0, samples));
+            row = row.index_copy(0, samples, output);
+        }
+        outputs.push_back(row);
+    }
+    return torch::stack(outputs);
 }
 
 std::int64_t flatFeatures(const Shape& input) {

@@ -40,7 +40,13 @@ struct ExpertSetImpl : torch::nn::Module {
     std::int64_t size() const { return static_cast<std::int64_t>(mExperts.size()); }
     /// The outputs of experts [begin, end) only.
     torch::Tensor forwardRange(const torch::Tensor& input, std::int64_t begin, std::int64_t end);
+    /// Outputs [E, B, ...] where expert e runs only on the samples b with routed[b, e] nonzero;
+    /// the rows of the other samples are zero. This is the sparse compute of top-k routing.
+    /// While tracing (TorchScript export) every expert runs on every sample instead.
+    torch::Tensor forwardRouted(const torch::Tensor& input, const torch::Tensor& routed);
 
+    /// Shape of one expert's output for one sample.
+    Shape mOutputShape;
     std::vector<torch::nn::AnyModule> mExperts;
 };
 TORCH_MODULE(ExpertSet);

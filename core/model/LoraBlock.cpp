@@ -30,7 +30,7 @@ LoraOptions readOptions(const Project& project, const NodeSpec& node, std::int64
     return options;
 }
 
-struct LoraLinearImpl : torch::nn::Module, TaskPathParameters {
+struct LoraLinearImpl : torch::nn::Module, TaskPath {
     LoraLinearImpl(std::int64_t tasks, std::int64_t inFeatures, const LoraOptions& options, bool perTaskInput)
         : mTasks(tasks), mScale(options.alpha / static_cast<double>(options.rank)), mRelu(options.relu),
           mPerTaskInput(perTaskInput) {
@@ -57,11 +57,16 @@ struct LoraLinearImpl : torch::nn::Module, TaskPathParameters {
     torch::Tensor forward(const torch::Tensor& input) {
         std::vector<torch::Tensor> outputs;
         for (std::int64_t t = 0; t < mTasks; ++t) {
-            const torch::Tensor taskInput = mPerTaskInput ? input[t] : input;
-            torch::Tensor value = base->forward(taskInput) + (adapter(taskInput, mTasks) + adapter(taskInput, t)) * mScale;
-            outputs.push_back(mRelu ? torch::relu(value) : value);
+            outputs.push_back(forwardTask(input, t));
         }
         return torch::stack(outputs);
+    }
+
+    torch::Tensor forwardTask(const torch::Tensor& input, std::int64_t task) override {
+        const torch::Tensor taskInput = mPerTaskInput ? input[task] : input;
+        torch::Tensor value =
+            base->forward(taskInput) + (adapter(taskInput, mTasks) + adapter(taskInput, task)) * mScale;
+        return mRelu ? torch::relu(value) : value;
     }
 
     // The base layer, the shared adapter and the task's adapter.

@@ -7,7 +7,7 @@
 namespace mtlw {
 namespace {
 
-struct MmoeImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
+struct MmoeImpl : torch::nn::Module, RoutingSource, TaskPath {
     MmoeImpl(const NodeSpec& node, const ExpertSpec& expert, std::int64_t count, const Shape& input,
              const BuildContext& context)
         : mState(node.id, {}, {}, torch::ones({1, 1}), 0, 1, 0.0, 0.0) {
@@ -42,6 +42,11 @@ struct MmoeImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
         const torch::Tensor selected = torch::one_hot(stacked.argmax(-1), stacked.size(-1)).to(stacked.scalar_type());
         mState.update(stacked, selected, is_training());
         return torch::stack(mixed);
+    }
+
+    torch::Tensor forwardTask(const torch::Tensor& input, std::int64_t task) override {
+        const torch::Tensor weights = torch::softmax(gates.at(static_cast<size_t>(task))->forward(input.flatten(1)), -1);
+        return mixExperts(experts->forward(input), weights);
     }
 
     void appendRouting(std::vector<LayerRouting>& layers) const override { layers.push_back(mState.routing()); }

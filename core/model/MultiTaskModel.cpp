@@ -139,28 +139,62 @@ std::int64_t MultiTaskModelImpl::trainableParameterCount() const {
     return count;
 }
 
-std::int64_t MultiTaskModelImpl::activeParameterCount(size_t task) const {
-    // Walk from the head towards the input; nodes are in topological order. 1: the node's task
-    // path is used, 2: all of it.
-    std::vector<int> use(mBlocks.size(), 0);
-    use[mHeadOfTask.at(task)] = 1;
-    std::int64_t count = 0;
+std::vector<int> MultiTaskModelImpl::taskPathUse(size_t task) const {
+    // Walk from the head towards the input; nodes are in topological order. A task-aware block
+    // that feeds another task-aware block serves every slot of it, so it is used whole.
+    std::vector<int> use(mBlocks.size(), kUnused);
+    use[mHeadOfTask.at(task)] = kTaskSlot;
     for (size_t i = mBlocks.size(); i-- > 0;) {
-        if (use[i] == 0) {
+        if (use[i] == kUnused) {
             continue;
         }
-        const auto* path = dynamic_cast<const TaskPathParameters*>(mBlocks[i].ptr().get());
-        if (use[i] == 1 && path != nullptr) {
-            count += path->activeParameters(static_cast<std::int64_t>(task));
-        } else {
-            count += countParameters(mBlocks[i].ptr()->parameters());
-        }
-        const int upstream = use[i] == 2 || (mReadsPerTask[i] && !mIsHead[i]) ? 2 : 1;
+        const int upstream = use[i] == kWhole || (mReadsPerTask[i] && !mIsHead[i]) ? kWhole : kTaskSlot;
         for (const size_t source : mInputs[i]) {
             use[source] = std::max(use[source], upstream);
         }
     }
+    return use;
+}
+
+std::int64_t MultiTaskModelImpl::activeParameterCount(size_t task) const {
+    const std::vector<int> use = taskPathUse(task);
+    std::int64_t count = 0;
+    for (size_t i = 0; i < mBlocks.size(); ++i) {
+        const auto* path = dynamic_cast<const TaskPath*>(mBlocks[i].ptr().get());
+        if (use[i] == kTaskSlot && path != nullptr) {
+            count += path->activeParameters(static_cast<std::int64_t>(task));
+        } else if (use[i] != kUnused) {
+            count += countParameters(mBlocks[i].ptr()->parameters());
+        }
+    }
     return count;
+}
+
+torch::Tensor MultiTaskModelImpl::forwardTask(const torch::Tensor& input, size_t task) {
+    const std::vector<int> use = taskPathUse(task);
+    std::vector<torch::Tensor> values(mBlocks.size());
+    // Whether a node's value is already the task's slot [B, ...] rather than all slots.
+    std::vector<bool> slotOnly(mBlocks.size(), false);
+    for (size_t i = 0; i < mBlocks.size(); ++i) {
+        if (use[i] == kUnused) {
+            continue;
+        }
+        if (!mInputs[i].empty() && slotOnly[mInputs[i][0]]) {
+            // Per-slot blocks and the head apply to the task's slot as to a plain value.
+            values[i] = mBlocks[i].forward(values[mInputs[i][0]]);
+            slotOnly[i] = true;
+            continue;
+        }
+        auto* path = dynamic_cast<TaskPath*>(mBlocks[i].ptr().get());
+        const torch::Tensor blockInput = mInputs[i].empty() ? input : values[mInputs[i][0]];
+        if (use[i] == kTaskSlot && path != nullptr) {
+            values[i] = path->forwardTask(blockInput, static_cast<std::int64_t>(task));
+            slotOnly[i] = true;
+        } else {
+            values[i] = runNode(i, nodeInput(i, input, values));
+        }
+    }
+    return values[mHeadOfTask.at(task)];
 }
 
 std::vector<LayerRouting> MultiTaskModelImpl::routing() const {

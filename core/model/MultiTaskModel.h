@@ -12,7 +12,7 @@
 namespace mtlw {
 
 struct ModelOutput {
-    /// One output per task, in project task order: [B, classes] logits, or [B, 1].
+    /// One output per task, in project task order: [B, classes] or [B, labels] logits, or [B, 1].
     std::vector<torch::Tensor> taskOutputs;
 };
 
@@ -47,6 +47,12 @@ public:
     /// which can overstate the path.
     std::int64_t activeParameterCount(size_t task) const;
 
+    /// Task `task`'s output [B, ...] alone: runs only the nodes on the path from the input to its
+    /// head and, of a task-aware block, only the task's part (its gate and experts, the experts
+    /// its router selects, its adapters). Equals forward(input).taskOutputs[task]; records no
+    /// routing statistics.
+    torch::Tensor forwardTask(const torch::Tensor& input, size_t task);
+
     const std::vector<std::string>& nodeIds() const { return mNodeIds; }
 
     /// True when some block routes between experts (mmoe, cgc, ple, moe).
@@ -58,6 +64,13 @@ public:
     torch::Tensor auxiliaryLoss() const;
 
 private:
+    /// How the path to task `task`'s head uses each node: not at all, for the task's slot only,
+    /// or whole (a task-aware block that feeds another task-aware block).
+    static constexpr int kUnused = 0;
+    static constexpr int kTaskSlot = 1;
+    static constexpr int kWhole = 2;
+    std::vector<int> taskPathUse(size_t task) const;
+
     /// The input tensor of node i: the graph input, its source's value, the head's slot of a
     /// per-task value.
     torch::Tensor nodeInput(size_t i, const torch::Tensor& input, const std::vector<torch::Tensor>& values) const;

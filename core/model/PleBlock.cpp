@@ -7,7 +7,7 @@
 namespace mtlw {
 namespace {
 
-struct PleImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
+struct PleImpl : torch::nn::Module, RoutingSource, TaskPath {
     PleImpl(const NodeSpec& node, const PortShape& input, const BuildContext& context) {
         const ExpertSpec expert = readExpertSpec(context.project, node);
         const CgcOptions base = readCgcOptions(context.project, node);
@@ -29,6 +29,14 @@ struct PleImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
             input = level->forward(input);
         }
         return input;
+    }
+
+    torch::Tensor forwardTask(const torch::Tensor& input, std::int64_t task) override {
+        torch::Tensor value = input;
+        for (size_t level = 0; level + 1 < levels.size(); ++level) {
+            value = levels[level]->forward(value);
+        }
+        return levels.back()->forwardTask(value, task);
     }
 
     void appendRouting(std::vector<LayerRouting>& layers) const override {

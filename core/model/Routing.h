@@ -73,13 +73,17 @@ public:
     virtual torch::Tensor auxiliaryLoss() const = 0;
 };
 
-// A module that uses only part of its parameters for one task's output (per sample, for top-k
-// routing), so that a task's active parameters can be counted.
-class TaskPathParameters {
+// A task-aware module whose output slot for one task needs only part of its parameters (per
+// sample, for top-k routing). MultiTaskModel uses it to count a task's active parameters and to
+// run one task's path alone.
+class TaskPath {
 public:
-    virtual ~TaskPathParameters() = default;
+    virtual ~TaskPath() = default;
     /// Parameters that task `task`'s output uses per sample.
     virtual std::int64_t activeParameters(std::int64_t task) const = 0;
+    /// Slot `task` of forward(input), [B, ...], computed with that task's part alone. Records no
+    /// routing statistics.
+    virtual torch::Tensor forwardTask(const torch::Tensor& input, std::int64_t task) = 0;
 };
 
 /// Number of elements of `parameters`.

@@ -41,7 +41,7 @@ SparseMoeOptions readOptions(const Project& project, const NodeSpec& node) {
     return options;
 }
 
-struct SparseMoeImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
+struct SparseMoeImpl : torch::nn::Module, RoutingSource, TaskPath {
     SparseMoeImpl(const NodeSpec& node, const PortShape& input, const BuildContext& context)
         : mOptions(readOptions(context.project, node)),
           mState(node.id, {}, {}, torch::ones({1, 1}), 0, 1, 0.0, 0.0) {
@@ -82,29 +82,58 @@ struct SparseMoeImpl : torch::nn::Module, RoutingSource, TaskPathParameters {
         return routers.front()->forward(torch::cat({features, embedding}, 1));
     }
 
-    // NOTE: every expert runs on every sample and the gates zero the unselected ones, so the
-    // compute is dense; only the routing is sparse.
+    // The router of one task: softmax probabilities, the top-k selection mask and the gates
+    // (the probabilities of the selected experts, renormalised), each [B, experts].
+    struct TaskRoute {
+        torch::Tensor probabilities;
+        torch::Tensor selected;
+        torch::Tensor gates;
+    };
+
+    TaskRoute route(const torch::Tensor& taskInput, std::int64_t t) {
+        TaskRoute result;
+        result.probabilities = torch::softmax(routerLogits(taskInput.flatten(1), t), -1);
+        const torch::Tensor chosen = std::get<1>(result.probabilities.topk(mOptions.topK, -1));
+        result.selected = torch::zeros_like(result.probabilities).scatter(1, chosen, 1.0);
+        const torch::Tensor selectedWeights = result.probabilities * result.selected;
+        result.gates = selectedWeights / selectedWeights.sum(-1, /*keepdim=*/true);
+        return result;
+    }
+
+    // Each expert runs only on the samples routed to it. With a plain input every task reads
+    // the same samples, so an expert runs once on the samples that any task sends it.
     torch::Tensor forward(const torch::Tensor& input) {
+        std::vector<TaskRoute> routes;
+        for (std::int64_t t = 0; t < mTasks; ++t) {
+            routes.push_back(route(mPerTaskInput ? input[t] : input, t));
+        }
         torch::Tensor sharedOutputs;
         if (!mPerTaskInput) {
-            sharedOutputs = experts->forward(input);
+            torch::Tensor anyTask = routes.front().selected;
+            for (const auto& taskRoute : routes) {
+                anyTask = torch::maximum(anyTask, taskRoute.selected);
+            }
+            sharedOutputs = experts->forwardRouted(input, anyTask);
         }
         std::vector<torch::Tensor> outputs;
         std::vector<torch::Tensor> probabilities;
         std::vector<torch::Tensor> selections;
         for (std::int64_t t = 0; t < mTasks; ++t) {
-            const torch::Tensor taskInput = mPerTaskInput ? input[t] : input;
-            const torch::Tensor weights = torch::softmax(routerLogits(taskInput.flatten(1), t), -1);
-            const torch::Tensor chosen = std::get<1>(weights.topk(mOptions.topK, -1));
-            const torch::Tensor selected = torch::zeros_like(weights).scatter(1, chosen, 1.0);
-            const torch::Tensor selectedWeights = weights * selected;
-            const torch::Tensor gates = selectedWeights / selectedWeights.sum(-1, /*keepdim=*/true);
-            outputs.push_back(mixExperts(mPerTaskInput ? experts->forward(taskInput) : sharedOutputs, gates));
-            probabilities.push_back(weights);
-            selections.push_back(selected);
+            const TaskRoute& taskRoute = routes[static_cast<size_t>(t)];
+            const torch::Tensor expertOutputs =
+                mPerTaskInput ? experts->forwardRouted(input[t], taskRoute.selected) : sharedOutputs;
+            outputs.push_back(mixExperts(expertOutputs, taskRoute.gates));
+            probabilities.push_back(taskRoute.probabilities);
+            selections.push_back(taskRoute.selected);
         }
         mState.update(torch::stack(probabilities), torch::stack(selections), is_training());
         return torch::stack(outputs);
+    }
+
+    torch::Tensor forwardTask(const torch::Tensor& input, std::int64_t task) override {
+        const torch::Tensor taskInput = mPerTaskInput ? input[task] : input;
+        const TaskRoute taskRoute = route(taskInput, task);
+        return mixExperts(experts->forwardRouted(taskInput, taskRoute.selected), taskRoute.gates);
     }
 
     void appendRouting(std::vector<LayerRouting>& layers) const override { layers.push_back(mState.routing()); }

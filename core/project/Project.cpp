@@ -19,20 +19,24 @@ struct TaskTypeName {
     const char* name;
     const char* defaultLoss;
     std::vector<std::string> losses;
+    /// Every metric the type allows.
     std::vector<std::string> metrics;
+    /// The metrics a task without a `metrics` field gets.
+    std::vector<std::string> defaultMetrics;
 };
 
-const std::vector<TaskTypeName>& taskTypes() {
+const std::vector<TaskTypeName>& taskTypeTable() {
     static const std::vector<TaskTypeName> types = {
-        {TaskType::Classification, "classification", "cross_entropy", {"cross_entropy"}, {"accuracy"}},
-        {TaskType::Binary, "binary", "bce", {"bce"}, {"accuracy"}},
-        {TaskType::Regression, "regression", "mse", {"mse", "l1"}, {"mae", "rmse"}},
+        {TaskType::Classification, "classification", "cross_entropy", {"cross_entropy"}, {"accuracy"}, {"accuracy"}},
+        {TaskType::Binary, "binary", "bce", {"bce"}, {"accuracy"}, {"accuracy"}},
+        {TaskType::Regression, "regression", "mse", {"mse", "l1"}, {"mae", "rmse"}, {"mae", "rmse"}},
+        {TaskType::MultiLabel, "multilabel", "bce", {"bce"}, {"f1", "subset_accuracy", "hamming_loss"}, {"f1"}},
     };
     return types;
 }
 
 const TaskTypeName& describe(TaskType type) {
-    for (const auto& entry : taskTypes()) {
+    for (const auto& entry : taskTypeTable()) {
         if (entry.type == type) {
             return entry;
         }
@@ -67,13 +71,15 @@ TaskSpec parseTask(const JsonFields& fields) {
     task.name = fields.string("name");
     const std::string typeName = fields.string("type");
     const TaskTypeName* type = nullptr;
-    for (const auto& entry : taskTypes()) {
+    std::vector<std::string> typeNames;
+    for (const auto& entry : taskTypeTable()) {
+        typeNames.push_back(entry.name);
         if (typeName == entry.name) {
             type = &entry;
         }
     }
     if (type == nullptr) {
-        fields.fail("type", "has unknown task type '" + typeName + "'; use classification, binary or regression");
+        fields.fail("type", "has unknown task type '" + typeName + "'; use " + joined(typeNames));
     }
     task.type = type->type;
     task.dataset = fields.string("dataset");
@@ -84,7 +90,7 @@ TaskSpec parseTask(const JsonFields& fields) {
     }
     task.metrics = fields.strings("metrics");
     if (task.metrics.empty()) {
-        task.metrics = type->metrics;
+        task.metrics = type->defaultMetrics;
     }
     for (size_t i = 0; i < task.metrics.size(); ++i) {
         if (std::find(type->metrics.begin(), type->metrics.end(), task.metrics[i]) == type->metrics.end()) {
@@ -129,6 +135,13 @@ TrainingSpec parseTraining(const JsonFields& fields) {
         fields.fail("gradient_mode", "must be parameters or representation, got '" + training.gradientMode + "'");
     }
     training.samRho = fields.number("sam_rho", training.samRho, 0.0, 10.0);
+    training.taskSampling = fields.string("task_sampling", training.taskSampling);
+    if (training.taskSampling != "proportional" && training.taskSampling != "uniform" &&
+        training.taskSampling != "temperature") {
+        fields.fail("task_sampling", "must be proportional, uniform or temperature, got '" + training.taskSampling + "'");
+    }
+    training.samplingTemperature = fields.number("sampling_temperature", training.samplingTemperature, 1.0, 1e6);
+    training.singleTaskBatches = fields.boolean("single_task_batches", training.singleTaskBatches);
 
     if (fields.has("optimizer")) {
         const JsonFields optimizer = fields.object("optimizer");
@@ -372,6 +385,9 @@ nlohmann::json toJson(const Project& project) {
         {"conflict_every_steps", training.conflictEverySteps},
         {"gradient_mode", training.gradientMode},
         {"sam_rho", training.samRho},
+        {"task_sampling", training.taskSampling},
+        {"sampling_temperature", training.samplingTemperature},
+        {"single_task_batches", training.singleTaskBatches},
     };
     return json;
 }

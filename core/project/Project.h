@@ -21,18 +21,21 @@ struct DatasetSpec {
     nlohmann::json options = nlohmann::json::object();
 };
 
-enum class TaskType { Classification, Binary, Regression };
+/// Multi-label tasks predict a set of labels per sample: one logit per label, each decided by
+/// logit > 0.
+enum class TaskType { Classification, Binary, Regression, MultiLabel };
 
 struct TaskSpec {
     std::string name;
     TaskType type = TaskType::Classification;
     /// Name of the dataset this task reads.
     std::string dataset;
-    /// Target column (CSV) or target name ("left", "right" for Multi-Fashion).
+    /// Target column (CSV) or target name ("left", "right", "items" for Multi-Fashion).
     std::string target;
     /// "cross_entropy", "bce", "mse" or "l1"; empty means the default for the type.
     std::string loss;
-    /// Metric names; empty means the defaults for the type.
+    /// Metric names; empty means the defaults for the type. Multi-label tasks have "f1",
+    /// "subset_accuracy" and "hamming_loss".
     std::vector<std::string> metrics;
 };
 
@@ -103,6 +106,14 @@ struct TrainingSpec {
     /// Sharpness-aware training per task (F-MTL style): each task's gradient is taken at the
     /// shared parameters moved by rho along that task's normalized gradient. 0 turns it off.
     double samRho = 0.0;
+    /// When tasks read different datasets: each task's share of a batch, "proportional" to its
+    /// dataset's training samples, "uniform", or "temperature" (proportional to size^(1/T)).
+    std::string taskSampling = "proportional";
+    /// T of temperature sampling: 1 is proportional, large values approach uniform.
+    double samplingTemperature = 2.0;
+    /// When tasks read different datasets: every batch holds one task's samples, the task drawn
+    /// with the sampling probabilities, instead of every task's share.
+    bool singleTaskBatches = false;
 };
 
 struct Project {
@@ -124,6 +135,7 @@ struct Project {
     std::string resolvePath(const std::string& path) const;
 };
 
+/// The name of a task type in project files: "classification", "binary", "regression" or "multilabel".
 std::string toString(TaskType type);
 
 /// Loads a project file. Throws InputError naming the file and field on any problem.

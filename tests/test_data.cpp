@@ -1,6 +1,7 @@
 // Tests for the data loaders: IDX and CSV readers, the csv and multi-fashion dataset kinds,
 // and the canvas cache. Files are written to a temporary folder; Multi-Fashion also reads the
 // Fashion-MNIST files of the Debian package dataset-fashion-mnist.
+#include "DataFixtures.h"
 #include "TestSupport.h"
 #include "data/Csv.h"
 #include "data/Dataset.h"
@@ -13,7 +14,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <zlib.h>
 
 #include <functional>
 #include <set>
@@ -23,34 +23,6 @@ using namespace mtlw;
 namespace {
 
 const char* const kFashionDirectory = "/usr/share/datasets/fashion-mnist";
-
-QByteArray idxBytes(const std::vector<std::uint32_t>& dims, const QByteArray& data, char type = 0x08)
-{
-    QByteArray bytes;
-    bytes.append(char(0)).append(char(0)).append(type).append(char(dims.size()));
-    for (const std::uint32_t size : dims) {
-        bytes.append(char(size >> 24)).append(char(size >> 16)).append(char(size >> 8)).append(char(size));
-    }
-    return bytes + data;
-}
-
-QByteArray gzipBytes(const QByteArray& raw)
-{
-    z_stream stream{};
-    // Window bits 15 + 16 select the gzip wrapper.
-    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        qFatal("deflateInit2 failed");
-    QByteArray out(int(deflateBound(&stream, uLong(raw.size()))), '\0');
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    stream.avail_in = uInt(raw.size());
-    stream.next_out = reinterpret_cast<Bytef*>(out.data());
-    stream.avail_out = uInt(out.size());
-    if (deflate(&stream, Z_FINISH) != Z_STREAM_END)
-        qFatal("deflate failed");
-    out.resize(int(stream.total_out));
-    deflateEnd(&stream);
-    return out;
-}
 
 // Bytes that do not compress, so cutting a gzip file also cuts its data.
 QByteArray noiseBytes(int count)
@@ -102,16 +74,7 @@ private:
     // A project file in the temporary folder with one dataset and the given tasks.
     Project makeProject(const std::string& kind, const nlohmann::json& options, const std::vector<TaskSpec>& tasks) const
     {
-        Project project;
-        project.name = "test";
-        project.filePath = str(path("p.mtlw"));
-        DatasetSpec spec;
-        spec.name = "data";
-        spec.kind = kind;
-        spec.options = options;
-        project.datasets.push_back(spec);
-        project.tasks = tasks;
-        return project;
+        return oneDatasetProject(path("p.mtlw"), kind, options, tasks);
     }
 
     static TaskSpec task(const std::string& name, TaskType type, const std::string& target)
@@ -136,25 +99,6 @@ private:
         writeFile(path(name), text);
     }
 
-    // Fashion-MNIST-shaped files in `folder` where image k is filled with the value 10 + 8k and
-    // has label k % 10, so a canvas shows which images it contains and where.
-    void writeSyntheticFashion(const QString& folder, int trainCount, int testCount) const
-    {
-        QDir().mkpath(folder);
-        auto writeSet = [&](const QString& prefix, int count) {
-            QByteArray images;
-            QByteArray labels;
-            for (int k = 0; k < count; ++k) {
-                images += QByteArray(28 * 28, char(10 + 8 * k));
-                labels += char(k % 10);
-            }
-            writeFile(folder + "/" + prefix + "-images-idx3-ubyte",
-                      idxBytes({std::uint32_t(count), 28, 28}, images));
-            writeFile(folder + "/" + prefix + "-labels-idx1-ubyte.gz", gzipBytes(idxBytes({std::uint32_t(count)}, labels)));
-        };
-        writeSet("train", trainCount);
-        writeSet("t10k", testCount);
-    }
 
     QTemporaryDir mDir;
     QTemporaryDir mCacheDir;

@@ -2,6 +2,7 @@
 // CSV columns, the Multi-Fashion "items" target and the messages for a task type that does not
 // fit its target. They also cover the project format and one short training run through the real
 // engine into a real run store.
+#include "DataFixtures.h"
 #include "TestSupport.h"
 #include "compare/Comparison.h"
 #include "data/Dataset.h"
@@ -29,15 +30,6 @@ namespace {
 std::string str(const QString& text)
 {
     return text.toStdString();
-}
-
-QByteArray idxBytes(const std::vector<std::uint32_t>& dims, const QByteArray& data)
-{
-    QByteArray bytes;
-    bytes.append(char(0)).append(char(0)).append(char(0x08)).append(char(dims.size()));
-    for (const std::uint32_t size : dims)
-        bytes.append(char(size >> 24)).append(char(size >> 16)).append(char(size >> 8)).append(char(size));
-    return bytes + data;
 }
 
 // Reference binary cross entropy of one logit, computed in double precision.
@@ -95,36 +87,9 @@ private:
 
     Project makeProject(const std::string& kind, const nlohmann::json& options, const std::vector<TaskSpec>& tasks) const
     {
-        Project project;
-        project.name = "multilabel";
-        project.filePath = str(path("p.mtlw"));
-        DatasetSpec spec;
-        spec.name = "data";
-        spec.kind = kind;
-        spec.options = options;
-        project.datasets.push_back(spec);
-        project.tasks = tasks;
-        return project;
+        return oneDatasetProject(path("p.mtlw"), kind, options, tasks);
     }
 
-    // Fashion-MNIST-shaped raw IDX files in `folder`: image k is filled with 10 + 8k and has
-    // label k % 3, so many canvases show two items of the same class and many show two classes.
-    void writeSyntheticFashion(const QString& folder, int trainCount, int testCount) const
-    {
-        QDir().mkpath(folder);
-        auto writeSet = [&](const QString& prefix, int count) {
-            QByteArray images;
-            QByteArray labels;
-            for (int k = 0; k < count; ++k) {
-                images += QByteArray(28 * 28, char(10 + 8 * k));
-                labels += char(k % 3);
-            }
-            writeFile(folder + "/" + prefix + "-images-idx3-ubyte", idxBytes({std::uint32_t(count), 28, 28}, images));
-            writeFile(folder + "/" + prefix + "-labels-idx1-ubyte", idxBytes({std::uint32_t(count)}, labels));
-        };
-        writeSet("train", trainCount);
-        writeSet("t10k", testCount);
-    }
 
     // A CSV file with an id column (the row number), two numeric features and a "tags" column
     // whose labels follow from the features, so a small model can learn them.
@@ -344,7 +309,8 @@ private slots:
 
     void multiFashionItems()
     {
-        writeSyntheticFashion(path("fashion"), 40, 16);
+        // Three classes, so many canvases show two items of one class and many show two classes.
+        writeSyntheticFashion(path("fashion"), 40, 16, 3);
         const Project project = makeProject(
             "multi-fashion", {{"directory", "fashion"}, {"validation_size", 8}, {"seed", 3}},
             {multiLabelTask("items", "items"), typedTask("left", TaskType::Classification, "left")});
@@ -390,7 +356,7 @@ private slots:
 
     void targetKindMismatch()
     {
-        writeSyntheticFashion(path("fashion"), 40, 16);
+        writeSyntheticFashion(path("fashion"), 40, 16, 3);
         const nlohmann::json options = {{"directory", "fashion"}, {"validation_size", 8}};
 
         const Project classification =

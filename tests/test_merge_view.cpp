@@ -1,6 +1,7 @@
 // Tests of the Merge view on a base trained on the tiny-tabular fixture and one fine-tuned
 // single-task run per task, in a real run store. Expected metrics come from a MergeSession the
 // test builds itself.
+#include "MergeFixture.h"
 #include "MergeWindow.h"
 #include "TestSupport.h"
 #include "engine/Baselines.h"
@@ -26,35 +27,10 @@ constexpr int kWaitMs = 120000;
 
 }  // namespace
 
-class TestMergeView : public QObject {
+class TestMergeView : public QObject, protected MergeFixture {
     Q_OBJECT
 
 private:
-    QTemporaryDir mDir;
-    QString mProjectPath;
-    QString mStorePath;
-    std::string mBaseCheckpoint;
-    std::int64_t mBaseRun = 0;
-    std::int64_t mLabelRun = 0;
-    std::int64_t mSizeRun = 0;
-
-    TrainResult train(const Project& project, const std::string& init = {}, const std::string& baselineTask = {})
-    {
-        TrainRequest request;
-        request.project = project;
-        request.storePath = mStorePath.toStdString();
-        request.initCheckpoint = init;
-        request.baselineTask = baselineTask;
-        Trainer trainer(std::move(request), nullptr, nullptr);
-        trainer.prepare();
-        return trainer.run();
-    }
-
-    std::string bestCheckpoint(std::int64_t runId) const
-    {
-        return RunStore(mStorePath.toStdString()).bestCheckpoint(runId)->path;
-    }
-
     MergeSetup expectedSetup() const
     {
         MergeSetup setup;
@@ -113,27 +89,7 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
-        QVERIFY(mDir.isValid());
-        for (const char* name : {"tiny-tabular.mtlw", "tiny-tabular.csv"})
-            QVERIFY(QFile::copy(QStringLiteral(MTLW_SOURCE_DIR "/tests/fixtures/") + name, mDir.filePath(name)));
-        mProjectPath = mDir.filePath("tiny-tabular.mtlw");
-        mStorePath = QString::fromStdString(RunStore::defaultPathFor(mProjectPath.toStdString()));
-        Project project = loadProject(mProjectPath.toStdString());
-        project.training.epochs = 1;
-
-        const TrainResult base = train(project);
-        QCOMPARE(base.status, std::string("completed"));
-        mBaseRun = base.runId;
-        mBaseCheckpoint = bestCheckpoint(mBaseRun);
-        const TrainResult label = train(singleTaskProject(project, "label"), mBaseCheckpoint, "label");
-        const TrainResult size = train(singleTaskProject(project, "size"), mBaseCheckpoint, "size");
-        QCOMPARE(label.status, std::string("completed"));
-        QCOMPARE(size.status, std::string("completed"));
-        mLabelRun = label.runId;
-        mSizeRun = size.runId;
-    }
+    void initTestCase() { trainFixtureRuns(1); }
 
     void runListsPerTask()
     {

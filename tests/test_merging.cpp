@@ -1,6 +1,7 @@
 // Tests for model merging: each merge method on small hand-built tensors, the merge session on
 // the tiny-tabular fixture (base, fine-tuned models, AdaMerging without labels, shape errors),
 // `mtlw train --init`, the run store's merge records and `mtlw merge`.
+#include "MergeFixture.h"
 #include "TestSupport.h"
 
 #include "engine/Baselines.h"
@@ -79,32 +80,12 @@ std::vector<double> coefficientsOf(const MergeOutput& output)
 
 }  // namespace
 
-class TestMerging : public QObject {
+class TestMerging : public QObject, protected MergeFixture {
     Q_OBJECT
 
 private:
-    QTemporaryDir mDir;
-    QString mProjectPath;
-    QString mStorePath;
-    std::int64_t mBaseRun = 0;
-    std::string mBaseCheckpoint;
-    /// Fine-tuned single-task runs of "label" and "size", started from mBaseCheckpoint.
-    std::int64_t mLabelRun = 0;
-    std::int64_t mSizeRun = 0;
     std::string mLabelCheckpoint;
     std::string mSizeCheckpoint;
-
-    TrainResult train(const Project& project, const std::string& init = {}, const std::string& baselineTask = {})
-    {
-        TrainRequest request;
-        request.project = project;
-        request.storePath = mStorePath.toStdString();
-        request.initCheckpoint = init;
-        request.baselineTask = baselineTask;
-        Trainer trainer(std::move(request), nullptr, nullptr);
-        trainer.prepare();
-        return trainer.run();
-    }
 
     MergeSetup setupFor(const Project& project) const
     {
@@ -115,34 +96,11 @@ private:
         return setup;
     }
 
-    std::string bestCheckpoint(std::int64_t runId) const
-    {
-        return RunStore(mStorePath.toStdString()).bestCheckpoint(runId)->path;
-    }
-
 private slots:
     // Trains a base on both tasks and fine-tunes one single-task model per task from it.
     void initTestCase()
     {
-        QVERIFY(mDir.isValid());
-        for (const char* name : {"tiny-tabular.mtlw", "tiny-tabular.csv"})
-            QVERIFY(QFile::copy(kFixtures + "/" + name, mDir.filePath(name)));
-        mProjectPath = mDir.filePath("tiny-tabular.mtlw");
-        mStorePath = mDir.filePath("tiny-tabular.runs.sqlite");
-        Project project = loadProject(mProjectPath.toStdString());
-        project.training.epochs = 2;
-
-        const TrainResult base = train(project);
-        QCOMPARE(base.status, std::string("completed"));
-        mBaseRun = base.runId;
-        mBaseCheckpoint = bestCheckpoint(mBaseRun);
-
-        const TrainResult label = train(singleTaskProject(project, "label"), mBaseCheckpoint, "label");
-        const TrainResult size = train(singleTaskProject(project, "size"), mBaseCheckpoint, "size");
-        QCOMPARE(label.status, std::string("completed"));
-        QCOMPARE(size.status, std::string("completed"));
-        mLabelRun = label.runId;
-        mSizeRun = size.runId;
+        trainFixtureRuns(2);
         mLabelCheckpoint = bestCheckpoint(mLabelRun);
         mSizeCheckpoint = bestCheckpoint(mSizeRun);
     }

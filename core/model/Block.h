@@ -75,6 +75,26 @@ public:
                                                 const BuildContext& context) const;
 };
 
+// A task-aware block whose module takes its input's task slots itself (moe, cross_stitch, lora,
+// cgc, ple). Subtypes give outputShape for one slot and createForPorts, and may change which
+// input slots they accept and how many they output.
+class TaskSlotsBlock : public BlockType {
+public:
+    bool readsPerTask() const override { return true; }
+    /// Checks the input with checkInputSlots; the output has outputSlots slots of outputShape.
+    PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
+                         const BuildContext& context) const override;
+    /// Creates the module for a plain input.
+    torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
+                                const BuildContext& context) const override;
+
+protected:
+    /// Throws ShapeError unless the input is plain or has one slot per task.
+    virtual void checkInputSlots(const NodeSpec& node, const PortShape& input, const BuildContext& context) const;
+    /// One slot per task.
+    virtual std::int64_t outputSlots(const NodeSpec& node, const BuildContext& context) const;
+};
+
 /// All block types, in palette order.
 const std::vector<std::unique_ptr<BlockType>>& blockTypes();
 const BlockType* findBlockType(const std::string& name);

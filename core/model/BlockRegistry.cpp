@@ -42,6 +42,30 @@ torch::nn::AnyModule BlockType::createForPorts(const NodeSpec& node, const std::
     return create(node, shapes, context);
 }
 
+PortShape TaskSlotsBlock::outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
+                                     const BuildContext& context) const {
+    checkInputSlots(node, inputs.at(0), context);
+    return {outputShape(node, {inputs.at(0).shape}, context), outputSlots(node, context)};
+}
+
+void TaskSlotsBlock::checkInputSlots(const NodeSpec& node, const PortShape& input, const BuildContext& context) const {
+    const auto tasks = static_cast<std::int64_t>(context.project.tasks.size());
+    if (input.taskSlots != 0 && input.taskSlots != tasks) {
+        failShape(context.project, node,
+                  "its input has " + std::to_string(input.taskSlots) + " task slots; a " + name() +
+                      " node reads a plain value or one slot per task (" + std::to_string(tasks) + ")");
+    }
+}
+
+std::int64_t TaskSlotsBlock::outputSlots(const NodeSpec& node, const BuildContext& context) const {
+    return static_cast<std::int64_t>(context.project.tasks.size());
+}
+
+torch::nn::AnyModule TaskSlotsBlock::create(const NodeSpec& node, const std::vector<Shape>& inputs,
+                                            const BuildContext& context) const {
+    return createForPorts(node, {PortShape{inputs.at(0), 0}}, context);
+}
+
 const std::vector<std::unique_ptr<BlockType>>& blockTypes() {
     static const std::vector<std::unique_ptr<BlockType>> types = [] {
         std::vector<std::unique_ptr<BlockType>> list;

@@ -5,29 +5,15 @@
 namespace mtlw {
 namespace {
 
-class CgcBlock final : public BlockType {
+class CgcBlock final : public CgcLevelsBlock {
 public:
     const char* name() const override { return "cgc"; }
     const char* summary() const override { return "Customized gate control: task and shared experts, one gate per task"; }
-    bool readsPerTask() const override { return true; }
 
     Shape outputShape(const NodeSpec& node, const std::vector<Shape>& inputs,
                       const BuildContext& context) const override {
         readCgcOptions(context.project, node);
         return expertOutputShape(readExpertSpec(context.project, node), inputs.at(0), context);
-    }
-
-    PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
-                         const BuildContext& context) const override {
-        checkCgcInput(node, inputs.at(0), context);
-        const CgcOptions options = readCgcOptions(context.project, node);
-        const auto tasks = static_cast<std::int64_t>(context.project.tasks.size());
-        return {outputShape(node, {inputs.at(0).shape}, context), tasks + (options.sharedOutput ? 1 : 0)};
-    }
-
-    torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
-                                const BuildContext& context) const override {
-        return createForPorts(node, {PortShape{inputs.at(0), 0}}, context);
     }
 
     torch::nn::AnyModule createForPorts(const NodeSpec& node, const std::vector<PortShape>& inputs,

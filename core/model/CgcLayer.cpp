@@ -47,6 +47,15 @@ void checkCgcInput(const NodeSpec& node, const PortShape& input, const BuildCont
     }
 }
 
+void CgcLevelsBlock::checkInputSlots(const NodeSpec& node, const PortShape& input, const BuildContext& context) const {
+    checkCgcInput(node, input, context);
+}
+
+std::int64_t CgcLevelsBlock::outputSlots(const NodeSpec& node, const BuildContext& context) const {
+    const auto tasks = static_cast<std::int64_t>(context.project.tasks.size());
+    return tasks + (readCgcOptions(context.project, node).sharedOutput ? 1 : 0);
+}
+
 CgcLayerImpl::CgcLayerImpl(const ExpertSpec& expert, const CgcOptions& options, const Shape& input,
                            const BuildContext& context)
     : mOptions(options), mState(options.layer, {}, {}, torch::ones({1, 1}), 0, 1, 0.0, 0.0) {

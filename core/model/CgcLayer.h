@@ -50,4 +50,12 @@ CgcOptions readCgcOptions(const Project& project, const NodeSpec& node);
 /// Checks a cgc or ple input: plain, or per-task with one slot per task plus the shared slot.
 void checkCgcInput(const NodeSpec& node, const PortShape& input, const BuildContext& context);
 
+// The block types built from CGC levels (cgc, ple): a plain input or one slot per task plus the
+// shared slot, and one output slot per task, plus the shared one with shared_output.
+class CgcLevelsBlock : public TaskSlotsBlock {
+protected:
+    void checkInputSlots(const NodeSpec& node, const PortShape& input, const BuildContext& context) const override;
+    std::int64_t outputSlots(const NodeSpec& node, const BuildContext& context) const override;
+};
+
 }  // namespace mtlw

@@ -54,34 +54,16 @@ struct CrossStitchImpl : torch::nn::Module {
 };
 TORCH_MODULE(CrossStitch);
 
-class CrossStitchBlock final : public BlockType {
+class CrossStitchBlock final : public TaskSlotsBlock {
 public:
     const char* name() const override { return "cross_stitch"; }
     const char* summary() const override { return "One MLP column per task, mixed by cross-stitch units"; }
-    bool readsPerTask() const override { return true; }
 
     Shape outputShape(const NodeSpec& node, const std::vector<Shape>& inputs,
                       const BuildContext& context) const override {
         requireFeatureVector(node, inputs, context);
         nodeParams(context.project, node).number("dropout", 0.0, 0.0, 0.99);
         return {readWidths(context.project, node, "hidden", true).back()};
-    }
-
-    PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
-                         const BuildContext& context) const override {
-        const auto tasks = static_cast<std::int64_t>(context.project.tasks.size());
-        if (inputs.at(0).taskSlots != 0 && inputs.at(0).taskSlots != tasks) {
-            failShape(context.project, node,
-                      "its input has " + std::to_string(inputs.at(0).taskSlots) +
-                          " task slots; a cross_stitch node reads a plain value or one slot per task (" +
-                          std::to_string(tasks) + ")");
-        }
-        return {outputShape(node, {inputs.at(0).shape}, context), tasks};
-    }
-
-    torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
-                                const BuildContext& context) const override {
-        return createForPorts(node, {PortShape{inputs.at(0), 0}}, context);
     }
 
     torch::nn::AnyModule createForPorts(const NodeSpec& node, const std::vector<PortShape>& inputs,

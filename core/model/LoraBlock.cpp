@@ -87,33 +87,15 @@ struct LoraLinearImpl : torch::nn::Module, TaskPath {
 };
 TORCH_MODULE(LoraLinear);
 
-class LoraBlock final : public BlockType {
+class LoraBlock final : public TaskSlotsBlock {
 public:
     const char* name() const override { return "lora"; }
     const char* summary() const override { return "Frozen linear layer with shared and per-task LoRA adapters"; }
-    bool readsPerTask() const override { return true; }
 
     Shape outputShape(const NodeSpec& node, const std::vector<Shape>& inputs,
                       const BuildContext& context) const override {
         requireFeatureVector(node, inputs, context);
         return {readOptions(context.project, node, inputs.at(0).at(0)).width};
-    }
-
-    PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
-                         const BuildContext& context) const override {
-        const auto tasks = static_cast<std::int64_t>(context.project.tasks.size());
-        if (inputs.at(0).taskSlots != 0 && inputs.at(0).taskSlots != tasks) {
-            failShape(context.project, node,
-                      "its input has " + std::to_string(inputs.at(0).taskSlots) +
-                          " task slots; a lora node reads a plain value or one slot per task (" +
-                          std::to_string(tasks) + ")");
-        }
-        return {outputShape(node, {inputs.at(0).shape}, context), tasks};
-    }
-
-    torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
-                                const BuildContext& context) const override {
-        return createForPorts(node, {PortShape{inputs.at(0), 0}}, context);
     }
 
     torch::nn::AnyModule createForPorts(const NodeSpec& node, const std::vector<PortShape>& inputs,

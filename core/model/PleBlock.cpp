@@ -67,11 +67,10 @@ struct PleImpl : torch::nn::Module, RoutingSource, TaskPath {
 };
 TORCH_MODULE(Ple);
 
-class PleBlock final : public BlockType {
+class PleBlock final : public CgcLevelsBlock {
 public:
     const char* name() const override { return "ple"; }
     const char* summary() const override { return "Progressive layered extraction: stacked CGC levels"; }
-    bool readsPerTask() const override { return true; }
 
     Shape outputShape(const NodeSpec& node, const std::vector<Shape>& inputs,
                       const BuildContext& context) const override {
@@ -83,19 +82,6 @@ public:
             shape = expertOutputShape(expert, shape, context);
         }
         return shape;
-    }
-
-    PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
-                         const BuildContext& context) const override {
-        checkCgcInput(node, inputs.at(0), context);
-        const CgcOptions options = readCgcOptions(context.project, node);
-        const auto tasks = static_cast<std::int64_t>(context.project.tasks.size());
-        return {outputShape(node, {inputs.at(0).shape}, context), tasks + (options.sharedOutput ? 1 : 0)};
-    }
-
-    torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
-                                const BuildContext& context) const override {
-        return createForPorts(node, {PortShape{inputs.at(0), 0}}, context);
     }
 
     torch::nn::AnyModule createForPorts(const NodeSpec& node, const std::vector<PortShape>& inputs,

@@ -158,32 +158,15 @@ struct SparseMoeImpl : torch::nn::Module, RoutingSource, TaskPath {
 };
 TORCH_MODULE(SparseMoe);
 
-class SparseMoeBlock final : public BlockType {
+class SparseMoeBlock final : public TaskSlotsBlock {
 public:
     const char* name() const override { return "moe"; }
     const char* summary() const override { return "Sparse mixture of experts with top-k routing per task"; }
-    bool readsPerTask() const override { return true; }
 
     Shape outputShape(const NodeSpec& node, const std::vector<Shape>& inputs,
                       const BuildContext& context) const override {
         readOptions(context.project, node);
         return expertOutputShape(readExpertSpec(context.project, node), inputs.at(0), context);
-    }
-
-    PortShape outputPort(const NodeSpec& node, const std::vector<PortShape>& inputs,
-                         const BuildContext& context) const override {
-        const auto tasks = static_cast<std::int64_t>(context.project.tasks.size());
-        if (inputs.at(0).taskSlots != 0 && inputs.at(0).taskSlots != tasks) {
-            failShape(context.project, node,
-                      "its input has " + std::to_string(inputs.at(0).taskSlots) + " task slots; a moe node reads a " +
-                          "plain value or one slot per task (" + std::to_string(tasks) + ")");
-        }
-        return {outputShape(node, {inputs.at(0).shape}, context), tasks};
-    }
-
-    torch::nn::AnyModule create(const NodeSpec& node, const std::vector<Shape>& inputs,
-                                const BuildContext& context) const override {
-        return createForPorts(node, {PortShape{inputs.at(0), 0}}, context);
     }
 
     torch::nn::AnyModule createForPorts(const NodeSpec& node, const std::vector<PortShape>& inputs,

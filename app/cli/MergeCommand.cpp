@@ -8,6 +8,7 @@
 #include "merging/MergeSession.h"
 #include "store/RunStore.h"
 #include "util/Errors.h"
+#include "util/Version.h"
 
 #include <chrono>
 #include <cstdio>
@@ -176,7 +177,7 @@ MergeRecord buildRecord(const MergeSession& session, const MergeSetup& setup, co
     }
     record.details = output.details;
     record.seconds = seconds;
-    record.codeVersion = std::string(MTLW_VERSION) + " (" + MTLW_GIT_VERSION + ")";
+    record.codeVersion = codeVersion();
     for (const auto& [model, byTask] : comparison.byModel) {
         for (const auto& [task, metrics] : byTask) {
             std::optional<std::int64_t> runId;

@@ -2,6 +2,7 @@
 #include "Commands.h"
 
 #include "util/Errors.h"
+#include "util/Version.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -11,7 +12,7 @@
 int main(int argc, char** argv) {
     CLI::App app{"MTL Workbench command line: train multi-task models and inspect their runs", "mtlw"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("mtlw ") + MTLW_VERSION + " (" + MTLW_GIT_VERSION + ")");
+    app.set_version_flag("--version", "mtlw " + mtlw::codeVersion());
     bool verbose = false;
     bool quiet = false;
     app.add_flag("-v,--verbose", verbose, "Log debug messages");

@@ -15,6 +15,7 @@
 #include "StoreLoader.h"
 #include "TrainingPanel.h"
 #include "store/RunStore.h"
+#include "util/Version.h"
 
 #include <spdlog/spdlog.h>
 
@@ -196,10 +197,10 @@ void MainWindow::createActions() {
     mAboutAction->setMenuRole(QAction::AboutRole);
     connect(mAboutAction, &QAction::triggered, this, [this]() {
         QMessageBox::about(this, tr("About MTL Workbench"),
-                           tr("<h3>MTL Workbench %1</h3>"
+                           tr("<h3>MTL Workbench</h3>"
                               "<p>Build, train and inspect multi-task learning models.</p>"
-                              "<p>Build %2</p>")
-                               .arg(QStringLiteral(MTLW_VERSION), QStringLiteral(MTLW_GIT_VERSION)));
+                              "<p>Version %1</p>")
+                               .arg(QString::fromStdString(mtlw::codeVersion())));
     });
 }
 

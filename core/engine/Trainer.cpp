@@ -12,6 +12,7 @@
 #include "distributed/DistributedContext.h"
 #include "distributed/RendezvousHost.h"
 #include "util/Errors.h"
+#include "util/Version.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -171,7 +172,7 @@ void Trainer::createOrReopenRun() {
         run.method = project.training.method.name;
         run.seed = project.training.seed;
         run.device = mDevice.str();
-        run.codeVersion = std::string(MTLW_VERSION) + " (" + MTLW_GIT_VERSION + ")";
+        run.codeVersion = codeVersion();
         mRunId = mStore->createRun(run);
         spdlog::info("run {}: started {} on {} with method {}, seed {}, {} parameters", mRunId, project.name,
                      mDevice.str(), run.method, run.seed, mModel->parameterCount());

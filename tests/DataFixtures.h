@@ -63,6 +63,17 @@ inline void writeSyntheticFashion(const QString& folder, int trainCount, int tes
     writeSet("t10k", testCount);
 }
 
+// A task named `name` of `type` that reads `target` of the dataset "data".
+inline mtlw::TaskSpec dataTask(const std::string& name, mtlw::TaskType type, const std::string& target)
+{
+    mtlw::TaskSpec task;
+    task.name = name;
+    task.type = type;
+    task.dataset = "data";
+    task.target = target;
+    return task;
+}
+
 // A project saved as `filePath` (not written) with one dataset "data" of `kind` and the tasks.
 inline mtlw::Project oneDatasetProject(const QString& filePath, const std::string& kind, const nlohmann::json& options,
                                        const std::vector<mtlw::TaskSpec>& tasks)

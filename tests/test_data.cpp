@@ -77,16 +77,6 @@ private:
         return oneDatasetProject(path("p.mtlw"), kind, options, tasks);
     }
 
-    static TaskSpec task(const std::string& name, TaskType type, const std::string& target)
-    {
-        TaskSpec spec;
-        spec.name = name;
-        spec.type = type;
-        spec.dataset = "data";
-        spec.target = target;
-        return spec;
-    }
-
     // A CSV dataset: x (numeric), color (text), label (derived from x) and price (= 2 x).
     void writeTabular(const QString& name, int rows) const
     {
@@ -234,7 +224,7 @@ private slots:
         writeTabular("tab.csv", 40);
         const Project project = makeProject(
             "csv", {{"path", "tab.csv"}, {"normalize", false}},
-            {task("level", TaskType::Classification, "label"), task("cost", TaskType::Regression, "price")});
+            {dataTask("level", TaskType::Classification, "label"), dataTask("cost", TaskType::Regression, "price")});
         const Dataset dataset = loadDataset(project, project.datasets[0]);
 
         QCOMPARE(dataset.name, std::string("data"));
@@ -274,7 +264,7 @@ private slots:
     {
         writeTabular("norm.csv", 50);
         const Project project = makeProject("csv", {{"path", "norm.csv"}, {"features", {"x", "color"}}},
-                                            {task("cost", TaskType::Regression, "price")});
+                                            {dataTask("cost", TaskType::Regression, "price")});
         const Dataset dataset = loadDataset(project, project.datasets[0]);
         const torch::Tensor x = dataset.train.inputs.select(1, 0);
         QVERIFY2(std::abs(x.mean().item<float>()) < 1e-5f, "train mean of x is not 0");
@@ -286,7 +276,7 @@ private slots:
     void csvSplitsDeterministic()
     {
         writeTabular("split.csv", 60);
-        const std::vector<TaskSpec> tasks = {task("cost", TaskType::Regression, "price")};
+        const std::vector<TaskSpec> tasks = {dataTask("cost", TaskType::Regression, "price")};
         const Project first = makeProject("csv", {{"path", "split.csv"}, {"split_seed", 5}}, tasks);
         const Project again = makeProject("csv", {{"path", "split.csv"}, {"split_seed", 5}}, tasks);
         const Project other = makeProject("csv", {{"path", "split.csv"}, {"split_seed", 6}}, tasks);
@@ -332,7 +322,7 @@ private slots:
         QFETCH(QString, expected);
         writeFile(path("bad.csv"), text);
         const Project project = makeProject("csv", {{"path", "bad.csv"}, {"validation_fraction", 0.0}, {"test_fraction", 0.0}},
-                                            {task("t", TaskType(type), str(target))});
+                                            {dataTask("t", TaskType(type), str(target))});
         const QString message = inputErrorOf([&] { loadDataset(project, project.datasets[0]); });
         QVERIFY2(message.contains(expected), qPrintable(message));
         if (target == "nope")
@@ -361,7 +351,7 @@ private slots:
         QFETCH(QString, expected);
         writeTabular("opt.csv", 10);
         const Project project = makeProject("csv", nlohmann::json::parse(str(options)),
-                                            {task("cost", TaskType::Regression, "price")});
+                                            {dataTask("cost", TaskType::Regression, "price")});
         const QString message = inputErrorOf([&] { loadDataset(project, project.datasets[0]); });
         QVERIFY2(message.contains(expected), qPrintable(message));
     }
@@ -392,7 +382,7 @@ private slots:
         writeSyntheticFashion(folder, 30, 12);
         const Project project = makeProject(
             "multi-fashion", {{"directory", "synthetic"}, {"validation_size", 6}, {"cache", false}, {"seed", 9}},
-            {task("l", TaskType::Classification, "left"), task("r", TaskType::Classification, "right")});
+            {dataTask("l", TaskType::Classification, "left"), dataTask("r", TaskType::Classification, "right")});
         const Dataset dataset = loadDataset(project, project.datasets[0]);
         QCOMPARE(dataset.train.size(), std::int64_t(24));
         QCOMPARE(dataset.validation.size(), std::int64_t(6));
@@ -458,7 +448,7 @@ private slots:
     {
         writeSyntheticFashion(path("synthetic"), 30, 12);
         const Project project = makeProject("multi-fashion", {{"directory", "synthetic"}, {"validation_size", 6}},
-                                            {task("m", TaskType::Classification, "middle")});
+                                            {dataTask("m", TaskType::Classification, "middle")});
         const QString message = inputErrorOf([&] { loadDataset(project, project.datasets[0]); });
         QVERIFY2(message.contains("tasks[0].target: 'middle' is not a target"), qPrintable(message));
         QVERIFY2(message.contains("left, right"), qPrintable(message));
@@ -490,7 +480,7 @@ private slots:
         QVERIFY2(QFileInfo(QString(kFashionDirectory) + "/train-images-idx3-ubyte.gz").exists(),
                  "Fashion-MNIST is missing; install the Debian package dataset-fashion-mnist");
         const nlohmann::json options = {{"train_size", 500}, {"test_size", 200}, {"validation_size", 100}, {"seed", 3}};
-        const std::vector<TaskSpec> tasks = {task("l", TaskType::Classification, "left")};
+        const std::vector<TaskSpec> tasks = {dataTask("l", TaskType::Classification, "left")};
         const Project project = makeProject("multi-fashion", options, tasks);
 
         QDir cache(mCacheDir.path());

@@ -41,23 +41,9 @@ double bceOf(double logit, double target)
 
 TaskSpec multiLabelTask(const std::string& name, const std::string& target)
 {
-    TaskSpec task;
-    task.name = name;
-    task.type = TaskType::MultiLabel;
-    task.dataset = "data";
-    task.target = target;
+    TaskSpec task = dataTask(name, TaskType::MultiLabel, target);
     task.loss = "bce";
     task.metrics = {"f1"};
-    return task;
-}
-
-TaskSpec typedTask(const std::string& name, TaskType type, const std::string& target)
-{
-    TaskSpec task;
-    task.name = name;
-    task.type = type;
-    task.dataset = "data";
-    task.target = target;
     return task;
 }
 
@@ -212,7 +198,7 @@ private slots:
         target.classNames = {"a", "b", "c", "d"};
         QCOMPARE(taskOutputSize(task, target), std::int64_t(4));
 
-        TaskSpec regression = typedTask("size", TaskType::Regression, "size");
+        TaskSpec regression = dataTask("size", TaskType::Regression, "size");
         QCOMPARE(primaryMetric(regression), std::string("mae"));
         QCOMPARE(selectionScore(regression, {{"mae", 0.5}}), -0.5);
     }
@@ -300,7 +286,7 @@ private slots:
         writeFile(path("tags.csv"), "x,tags\n1,a|b\n2,b\n");
         const Project project =
             makeProject("csv", {{"path", "tags.csv"}, {"validation_fraction", 0.0}, {"test_fraction", 0.0}},
-                        {typedTask("single", TaskType::Classification, "tags"), multiLabelTask("multi", "tags")});
+                        {dataTask("single", TaskType::Classification, "tags"), multiLabelTask("multi", "tags")});
         const QString message = inputErrorOf([&] { loadDataset(project, project.datasets[0]); });
         QVERIFY2(message.contains("p.mtlw: tasks[1].target: task 'multi' (type multilabel) reads column 'tags'"),
                  qPrintable(message));
@@ -313,7 +299,7 @@ private slots:
         writeSyntheticFashion(path("fashion"), 40, 16, 3);
         const Project project = makeProject(
             "multi-fashion", {{"directory", "fashion"}, {"validation_size", 8}, {"seed", 3}},
-            {multiLabelTask("items", "items"), typedTask("left", TaskType::Classification, "left")});
+            {multiLabelTask("items", "items"), dataTask("left", TaskType::Classification, "left")});
         const QDir cacheFolder(mCacheDir.path());
         const auto cacheFileCount = [&] { return cacheFolder.entryList({"multi-fashion-*.bin"}, QDir::Files).size(); };
         const auto cachedBefore = cacheFileCount();
@@ -360,19 +346,19 @@ private slots:
         const nlohmann::json options = {{"directory", "fashion"}, {"validation_size", 8}};
 
         const Project classification =
-            makeProject("multi-fashion", options, {typedTask("both", TaskType::Classification, "items")});
+            makeProject("multi-fashion", options, {dataTask("both", TaskType::Classification, "items")});
         QString message = inputErrorOf([&] { loadDataset(classification, classification.datasets[0]); });
         QVERIFY2(message.contains("p.mtlw: tasks[0].target: task 'both' is a classification task but target 'items' "
                                   "holds a set of labels per sample; use type multilabel"),
                  qPrintable(message));
 
-        const Project binary = makeProject("multi-fashion", options, {typedTask("both", TaskType::Binary, "items")});
+        const Project binary = makeProject("multi-fashion", options, {dataTask("both", TaskType::Binary, "items")});
         message = inputErrorOf([&] { loadDataset(binary, binary.datasets[0]); });
         QVERIFY2(message.contains("task 'both' is a binary task") && message.contains("use type multilabel"),
                  qPrintable(message));
 
         const Project regression =
-            makeProject("multi-fashion", options, {typedTask("both", TaskType::Regression, "items")});
+            makeProject("multi-fashion", options, {dataTask("both", TaskType::Regression, "items")});
         message = inputErrorOf([&] { loadDataset(regression, regression.datasets[0]); });
         QVERIFY2(message.contains("task 'both' is a regression task") && message.contains("use type multilabel"),
                  qPrintable(message));
@@ -405,7 +391,7 @@ private slots:
         dataset.targets["none"] = TargetInfo{TargetInfo::Kind::MultiLabel, {}};
 
         QString message = inputErrorOf(
-            [&] { checkTaskTarget(project, typedTask("kind", TaskType::Classification, "tags"), dataset); });
+            [&] { checkTaskTarget(project, dataTask("kind", TaskType::Classification, "tags"), dataset); });
         QVERIFY2(message.contains("shop.mtlw: task 'kind' is a classification task, but target 'tags' holds a set "
                                   "of labels per sample; use type multilabel"),
                  qPrintable(message));

@@ -75,6 +75,13 @@ BuildContext contextFor(const Project& project, Shape input = {kFeatures})
     return BuildContext{project, std::move(input), {{"a", 1}, {"b", 1}}};
 }
 
+// The model of `project` on kFeatures inputs.
+MultiTaskModel modelFor(const Project& project)
+{
+    const BuildContext context = contextFor(project);
+    return MultiTaskModel(planGraph(context), context);
+}
+
 const nlohmann::json kMlpExpert = {{"type", "mlp"}, {"params", {{"hidden", {8}}}}};
 
 // An mlp expert on 10 inputs with 8 units: weights and biases.
@@ -177,8 +184,7 @@ private slots:
         QFETCH(qint64, trainable);
 
         const Project project = projectFrom(singleNodeProject(type.toStdString(), nlohmann::json::parse(params.toStdString())));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
         QCOMPARE(qint64(model->parameterCount()), total);
         QCOMPARE(qint64(model->trainableParameterCount()), trainable);
 
@@ -220,8 +226,7 @@ private slots:
         QFETCH(qint64, active);
 
         const Project project = projectFrom(singleNodeProject(type.toStdString(), nlohmann::json::parse(params.toStdString())));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
         QCOMPARE(qint64(model->activeParameterCount(0)), active);
         QCOMPARE(qint64(model->activeParameterCount(1)), active);
         QVERIFY(model->activeParameterCount(0) <= model->parameterCount());
@@ -331,8 +336,7 @@ private slots:
         QFETCH(int, rows);
 
         const Project project = projectFrom(singleNodeProject(type.toStdString(), nlohmann::json::parse(params.toStdString())));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
         model->forward(torch::randn({32, kFeatures}));
 
         const LayerRouting routing = layerNamed(model, layer.toStdString());
@@ -353,8 +357,7 @@ private slots:
     {
         const Project project =
             projectFrom(singleNodeProject("cgc", {{"task_experts", 2}, {"shared_experts", 1}, {"shared_output", true}}));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
         model->forward(torch::randn({16, kFeatures}));
         const LayerRouting routing = layerNamed(model, "body");
 
@@ -385,8 +388,7 @@ private slots:
         QFETCH(qint64, topK);
 
         const Project project = projectFrom(singleNodeProject("moe", {{"experts", experts}, {"top_k", topK}}));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
         // With one sample per batch each top-k share is 0 or 1, so it lists the chosen experts.
         for (int sample = 0; sample < 8; ++sample) {
             model->forward(torch::randn({1, kFeatures}));
@@ -440,8 +442,7 @@ private slots:
     {
         QFETCH(QByteArray, project);
         const Project parsed = projectFrom(nlohmann::json::parse(project.toStdString()));
-        const BuildContext context = contextFor(parsed);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(parsed);
         model->eval();
         torch::NoGradGuard noGrad;
         const torch::Tensor input = torch::randn({32, kFeatures});
@@ -460,8 +461,7 @@ private slots:
         // a batch gives each sample the output it gets alone.
         const Project project = projectFrom(singleNodeProject(
             "moe", {{"experts", 4}, {"top_k", 2}, {"router", "shared"}, {"expert", kMlpExpert}}));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
         model->eval();
         torch::NoGradGuard noGrad;
         const torch::Tensor input = torch::randn({24, kFeatures});
@@ -482,8 +482,7 @@ private slots:
         // An expert that did not run has no gradient at all, where a dense mixture would give
         // it a zero one.
         const Project project = projectFrom(singleNodeProject("moe", {{"experts", 6}, {"top_k", 1}, {"expert", kMlpExpert}}));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
         const ModelOutput output = model->forward(torch::randn({1, kFeatures}));
         (output.taskOutputs[0].sum() + output.taskOutputs[1].sum()).backward();
         int ran = 0;
@@ -499,8 +498,7 @@ private slots:
     {
         const Project project =
             projectFrom(singleNodeProject("moe", {{"experts", 4}, {"top_k", 1}, {"balance_weight", 0.5}, {"mi_weight", 0.1}}));
-        const BuildContext context = contextFor(project);
-        MultiTaskModel model(planGraph(context), context);
+        MultiTaskModel model = modelFor(project);
 
         model->train();
         model->forward(torch::randn({16, kFeatures}));

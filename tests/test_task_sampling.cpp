@@ -28,8 +28,8 @@ nlohmann::json syntheticDataset(const std::string& name, std::int64_t train, std
              {{"p", 0.5}, {"dim", dim}, {"train_size", train}, {"validation_size", 16}, {"test_size", test}}}};
 }
 
-// Task "a" reads y1 of dataset "big" (96 training samples), task "b" reads y2 of dataset "small"
-// (32 training samples); an mlp backbone feeds both heads. `training` overrides training fields.
+// Task "a" reads y1 of dataset "big" (96 training samples), and task "b" reads y2 of dataset
+// "small" (32 training samples). An mlp backbone feeds both heads. `training` overrides fields.
 nlohmann::json twoDatasetProject(const nlohmann::json& training, std::int64_t smallDim = 10)
 {
     nlohmann::json settings = {{"epochs", 1},     {"batch_size", 16}, {"device", "cpu"},
@@ -106,8 +106,8 @@ private slots:
         const auto temperature = taskSamplingProbabilities("temperature", 2.0, sizes);
         QVERIFY(std::abs(temperature[0] - 0.75) < 1e-12 && std::abs(temperature[1] - 0.25) < 1e-12);
         // T = 1 is proportional.
-        const auto one = taskSamplingProbabilities("temperature", 1.0, sizes);
-        QVERIFY(std::abs(one[0] - 0.9) < 1e-12);
+        const auto temperatureOne = taskSamplingProbabilities("temperature", 1.0, sizes);
+        QVERIFY(std::abs(temperatureOne[0] - 0.9) < 1e-12);
         QVERIFY(inputErrorOf([&] { taskSamplingProbabilities("random", 2.0, sizes); }).contains("task_sampling"));
     }
 

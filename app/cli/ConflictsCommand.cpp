@@ -21,9 +21,7 @@ void addConflictsCommand(CLI::App& app, int& exitCode) {
     command->callback([=, &exitCode] {
         const std::string storePath = locateRunsDb(*runsDb);
         const RunStore store(storePath);
-        if (!store.run(*runId)) {
-            throw InputError(storePath + ": run " + std::to_string(*runId) + " not found; `mtlw runs PROJECT` lists runs");
-        }
+        store.requireRun(*runId);
         const auto pairs = store.conflictSummary(*runId);
         if (*json) {
             nlohmann::json list = nlohmann::json::array();

@@ -83,14 +83,6 @@ std::string bestCheckpointOf(const RunStore& store, std::int64_t runId) {
     return checkpoint->path;
 }
 
-RunRecord requireRun(const RunStore& store, std::int64_t runId) {
-    auto run = store.run(runId);
-    if (!run) {
-        throw InputError(store.path() + ": run " + std::to_string(runId) + " not found; `mtlw runs PROJECT` lists runs");
-    }
-    return *run;
-}
-
 // "run:ID" names a run's best checkpoint; anything else is a file.
 std::string resolveBase(const RunStore& store, const std::string& base) {
     if (base.rfind("run:", 0) == 0) {
@@ -100,7 +92,7 @@ std::string resolveBase(const RunStore& store, const std::string& base) {
         } catch (const std::exception&) {
             throw InputError("--base " + base + ": expected run:ID with a run id, or a checkpoint file");
         }
-        requireRun(store, runId);
+        store.requireRun(runId);
         return bestCheckpointOf(store, runId);
     }
     if (!std::filesystem::is_regular_file(base)) {
@@ -114,7 +106,7 @@ MergeSetup buildSetup(const RunStore& store, const MergeOptions& options, const 
     setup.baseCheckpoint = basePath;
     std::string projectPath = options.projectPath;
     for (const std::int64_t runId : options.models) {
-        const RunRecord run = requireRun(store, runId);
+        const RunRecord run = store.requireRun(runId);
         const Project snapshot = projectOfRun(run);
         if (snapshot.tasks.size() != 1) {
             throw InputError("--models: run " + std::to_string(runId) + " trains " + std::to_string(snapshot.tasks.size()) +
@@ -151,7 +143,7 @@ Comparison compare(MergeSession& session, const MergeOutput& output, const RunSt
     comparison.byModel["individual"] = session.evaluateIndividual(test);
     comparison.byModel["base"] = session.evaluate(session.problem().base, test);
     if (options.mtlRunId >= 0) {
-        requireRun(store, options.mtlRunId);
+        store.requireRun(options.mtlRunId);
         jointCheckpoint = bestCheckpointOf(store, options.mtlRunId);
         comparison.byModel["joint"] = session.evaluateCheckpoint(jointCheckpoint, test);
     }

@@ -107,9 +107,7 @@ void addRoutingCommand(CLI::App& app, int& exitCode) {
     command->callback([=, &exitCode] {
         const std::string storePath = locateRunsDb(*runsDb);
         const RunStore store(storePath);
-        if (!store.run(*runId)) {
-            throw InputError(storePath + ": run " + std::to_string(*runId) + " not found; `mtlw runs PROJECT` lists runs");
-        }
+        store.requireRun(*runId);
         const std::vector<LayerTable> tables = buildTables(store.routingStats(*runId));
         exitCode = 0;
         if (*json) {

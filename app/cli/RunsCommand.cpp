@@ -92,38 +92,35 @@ void addShowCommand(CLI::App& app, int& exitCode) {
     command->add_flag("--json", *json, "Print JSON");
     command->callback([=, &exitCode] {
         const std::string storePath = locateRunsDb(*runsDb);
-        const auto run = RunStore(storePath).run(*runId);
-        if (!run) {
-            throw InputError(storePath + ": run " + std::to_string(*runId) + " not found; `mtlw runs PROJECT` lists runs");
-        }
+        const auto run = RunStore(storePath).requireRun(*runId);
         if (*json) {
-            std::cout << runJson(*run).dump(2) << "\n";
+            std::cout << runJson(run).dump(2) << "\n";
             exitCode = 0;
             return;
         }
-        std::cout << "run " << run->id << " of " << run->projectName << " (" << run->projectPath << ")\n"
-                  << "  status:   " << run->status << "\n"
-                  << "  method:   " << run->method << ", seed " << run->seed << ", device " << run->device << "\n"
-                  << "  started:  " << run->startedAt << "\n"
-                  << "  ended:    " << (run->endedAt.empty() ? "-" : run->endedAt) << "\n"
-                  << "  version:  " << run->codeVersion << "\n";
-        if (!run->error.empty()) {
-            std::cout << "  error:    " << run->error << "\n";
+        std::cout << "run " << run.id << " of " << run.projectName << " (" << run.projectPath << ")\n"
+                  << "  status:   " << run.status << "\n"
+                  << "  method:   " << run.method << ", seed " << run.seed << ", device " << run.device << "\n"
+                  << "  started:  " << run.startedAt << "\n"
+                  << "  ended:    " << (run.endedAt.empty() ? "-" : run.endedAt) << "\n"
+                  << "  version:  " << run.codeVersion << "\n";
+        if (!run.error.empty()) {
+            std::cout << "  error:    " << run.error << "\n";
         }
-        if (run->summary.contains("epochs_completed")) {
+        if (run.summary.contains("epochs_completed")) {
             std::printf("  epochs:   %d completed, best validation epoch %d\n",
-                        run->summary.value("epochs_completed", 0), run->summary.value("best_epoch", 0));
-            std::printf("  speed:    %.0f training samples/s\n", run->summary.value("samples_per_second", 0.0));
+                        run.summary.value("epochs_completed", 0), run.summary.value("best_epoch", 0));
+            std::printf("  speed:    %.0f training samples/s\n", run.summary.value("samples_per_second", 0.0));
         }
-        if (run->summary.contains("delta_m")) {
-            std::printf("  delta_m:  %+.2f%% against the single-task baselines\n", run->summary["delta_m"].get<double>());
+        if (run.summary.contains("delta_m")) {
+            std::printf("  delta_m:  %+.2f%% against the single-task baselines\n", run.summary["delta_m"].get<double>());
         }
-        if (run->summary.contains("baseline_task")) {
-            std::cout << "  baseline: single-task run of task " << run->summary["baseline_task"].get<std::string>() << "\n";
+        if (run.summary.contains("baseline_task")) {
+            std::cout << "  baseline: single-task run of task " << run.summary["baseline_task"].get<std::string>() << "\n";
         }
-        if (run->summary.contains("tasks")) {
+        if (run.summary.contains("tasks")) {
             std::cout << "  test metrics:\n";
-            for (const auto& [task, metrics] : run->summary["tasks"].items()) {
+            for (const auto& [task, metrics] : run.summary["tasks"].items()) {
                 std::cout << "    " << task << ":";
                 for (const auto& [name, value] : metrics.items()) {
                     std::printf(" %s %.4f", name.c_str(), value.get<double>());

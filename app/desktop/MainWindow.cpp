@@ -259,19 +259,17 @@ void MainWindow::createDocks() {
     };
 
     mPalette = new BlockPalette(this);
-    QDockWidget* paletteDock = addDock(tr("Blocks"), QStringLiteral("blocksDock"), mPalette, Qt::LeftDockWidgetArea);
+    addDock(tr("Blocks"), QStringLiteral("blocksDock"), mPalette, Qt::LeftDockWidgetArea);
 
     mPropertyEditor = new PropertyEditor(mDocument, this);
-    QDockWidget* propertiesDock =
-        addDock(tr("Properties"), QStringLiteral("propertiesDock"), mPropertyEditor, Qt::RightDockWidgetArea);
+    addDock(tr("Properties"), QStringLiteral("propertiesDock"), mPropertyEditor, Qt::RightDockWidgetArea);
 
     mTrainingPanel = new TrainingPanel(this);
     mTrainingPanel->setActions(mStartAction, mPauseAction, mResumeAction, mStopAction);
-    QDockWidget* trainingDock =
-        addDock(tr("Training"), QStringLiteral("trainingDock"), mTrainingPanel, Qt::RightDockWidgetArea);
+    addDock(tr("Training"), QStringLiteral("trainingDock"), mTrainingPanel, Qt::RightDockWidgetArea);
 
     mRunList = new RunList(this);
-    QDockWidget* runsDock = addDock(tr("Runs"), QStringLiteral("runsDock"), mRunList, Qt::LeftDockWidgetArea);
+    addDock(tr("Runs"), QStringLiteral("runsDock"), mRunList, Qt::LeftDockWidgetArea);
 
     mPlots = new RunPlots(this);
     QDockWidget* plotsDock = addDock(tr("Plots"), QStringLiteral("plotsDock"), mPlots, Qt::BottomDockWidgetArea);

@@ -211,24 +211,20 @@ Comparison compareRuns(const RunStore& store, const std::vector<std::int64_t>& r
         if (!seen.insert(id).second) {
             throw InputError("run " + std::to_string(id) + " is listed twice; give each run id once");
         }
-        auto run = store.run(id);
-        if (!run) {
-            throw InputError(store.path() + ": run " + std::to_string(id) +
-                             " not found; `mtlw runs PROJECT` lists runs");
-        }
+        RunRecord run = store.requireRun(id);
         ComparedRun compared;
-        compared.taskMetrics = finalMetrics(store, *run, options.epoch);
-        const nlohmann::json projectJson = nlohmann::json::parse(run->projectJson, nullptr, /*allow_exceptions=*/false);
+        compared.taskMetrics = finalMetrics(store, run, options.epoch);
+        const nlohmann::json projectJson = nlohmann::json::parse(run.projectJson, nullptr, /*allow_exceptions=*/false);
         compared.hyperparameters = flattenHyperparameters(projectJson);
-        compared.hyperparameters["run.device"] = nlohmann::json(run->device).dump();
+        compared.hyperparameters["run.device"] = nlohmann::json(run.device).dump();
 
-        if (options.withDeltaM && !run->summary.contains("baseline_task") && !projectJson.is_discarded()) {
+        if (options.withDeltaM && !run.summary.contains("baseline_task") && !projectJson.is_discarded()) {
             try {
-                const Project project = projectOfRun(*run);
-                auto baselines = baselinesByProject.find(run->projectPath);
+                const Project project = projectOfRun(run);
+                auto baselines = baselinesByProject.find(run.projectPath);
                 if (baselines == baselinesByProject.end()) {
                     baselines =
-                        baselinesByProject.emplace(run->projectPath, baselineMetrics(store, run->projectPath)).first;
+                        baselinesByProject.emplace(run.projectPath, baselineMetrics(store, run.projectPath)).first;
                 }
                 nlohmann::json metrics = nlohmann::json::object();
                 for (const auto& [task, values] : compared.taskMetrics) {
@@ -250,7 +246,7 @@ Comparison compareRuns(const RunStore& store, const std::vector<std::int64_t>& r
                 }
             }
         }
-        compared.run = std::move(*run);
+        compared.run = std::move(run);
         comparison.runs.push_back(std::move(compared));
     }
     return comparison;

@@ -45,12 +45,9 @@ Curve finitePoints(const Curve& curve) {
 
 // The request's curves of one run, without points yet. Throws InputError for an unknown run.
 std::vector<Curve> emptyCurves(const RunStore& store, std::int64_t runId, const CurveRequest& request) {
-    const auto run = store.run(runId);
-    if (!run) {
-        throw InputError(store.path() + ": run " + std::to_string(runId) + " not found; `mtlw runs PROJECT` lists runs");
-    }
+    const RunRecord run = store.requireRun(runId);
     std::vector<Curve> curves;
-    for (const auto& task : request.task.empty() ? projectTasks(*run) : std::vector{request.task}) {
+    for (const auto& task : request.task.empty() ? projectTasks(run) : std::vector{request.task}) {
         Curve curve;
         curve.runId = runId;
         curve.split = request.split;

@@ -32,6 +32,10 @@ struct EngineEvent {
         Resumed,
     };
 
+    EngineEvent() = default;
+    /// An event of `eventType` with every other field at its default.
+    EngineEvent(Type eventType) : type(eventType) {}
+
     Type type = Type::Progress;
     std::int64_t runId = 0;
     int epoch = 0;

@@ -20,11 +20,8 @@ TaskEvaluation evaluateRunTask(const std::string& storePath, std::int64_t runId,
         throw InputError("--split must be test or validation, got '" + split + "'");
     }
     const RunStore store(storePath);
-    const auto run = store.run(runId);
-    if (!run) {
-        throw InputError(storePath + ": run " + std::to_string(runId) + " not found; `mtlw runs PROJECT` lists runs");
-    }
-    const Project project = projectOfRun(*run);
+    const RunRecord run = store.requireRun(runId);
+    const Project project = projectOfRun(run);
     size_t taskIndex = project.tasks.size();
     std::string names;
     for (size_t t = 0; t < project.tasks.size(); ++t) {

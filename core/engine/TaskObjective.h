@@ -43,9 +43,9 @@ private:
 /// binary tasks, "mae" for regression, "f1" for multi-label tasks.
 std::string primaryMetric(const TaskSpec& task);
 
-/// Whether a larger value of a task metric is better: true for accuracy, f1, subset_accuracy
-/// and other scores (miou, auc, precision, recall, r2); false for losses and errors (loss, mae,
-/// rmse, hamming_loss).
+/// Returns true when a larger value of the metric is better: accuracy, f1, subset_accuracy and
+/// other scores (miou, auc, precision, recall, r2). Losses and errors (mae, rmse, hamming_loss)
+/// give false.
 bool metricHigherIsBetter(const std::string& metric);
 
 /// The primary metric of a task, oriented so that higher is better: accuracy, minus MAE for

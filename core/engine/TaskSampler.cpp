@@ -60,6 +60,7 @@ TaskSampler::TaskSampler(std::vector<std::int64_t> sizes, std::vector<double> pr
                          bool singleTaskBatches, std::uint64_t seed)
     : mSizes(std::move(sizes)), mProbabilities(std::move(probabilities)), mBatchSize(batchSize),
       mSingleTaskBatches(singleTaskBatches), mSeed(seed),
+      mTaskWeights(torch::tensor(mProbabilities, torch::kDouble)),
       mGenerator(at::make_generator<at::CPUGeneratorImpl>(seed)) {
     if (!mSingleTaskBatches) {
         if (batchSize < static_cast<std::int64_t>(mSizes.size())) {
@@ -110,8 +111,8 @@ std::vector<torch::Tensor> TaskSampler::next() {
         }
         return indices;
     }
-    const torch::Tensor weights = torch::tensor(mProbabilities, torch::kDouble);
-    const auto task = static_cast<std::size_t>(torch::multinomial(weights, 1, false, mGenerator).item<std::int64_t>());
+    const auto task =
+        static_cast<std::size_t>(torch::multinomial(mTaskWeights, 1, false, mGenerator).item<std::int64_t>());
     indices[task] = take(task, mBatchSize);
     return indices;
 }

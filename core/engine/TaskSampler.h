@@ -47,6 +47,8 @@ private:
     std::int64_t mBatchSize;
     bool mSingleTaskBatches;
     std::uint64_t mSeed;
+    /// mProbabilities as a tensor, for drawing the task of a single-task batch.
+    torch::Tensor mTaskWeights;
     torch::Generator mGenerator;
     std::vector<torch::Tensor> mOrders;
     std::vector<std::int64_t> mPositions;

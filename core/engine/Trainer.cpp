@@ -237,6 +237,7 @@ Trainer::Batch Trainer::nextBatch(const torch::Tensor& order, std::int64_t batch
     Batch result;
     result.targets.resize(tasks.size());
     result.rows.resize(tasks.size());
+
     if (mSampler) {
         // A dataset per task: stack each drawn task's samples, in task order.
         std::vector<torch::Tensor> inputs;
@@ -259,6 +260,7 @@ Trainer::Batch Trainer::nextBatch(const torch::Tensor& order, std::int64_t batch
         mShardWeight = 1.0;
         return result;
     }
+
     // With several ranks, batch_size is per rank and every rank reads its own slice of each
     // global batch; one rank's slices equal the plain batches.
     const Split& train = mData.datasets.front().train;
@@ -268,6 +270,7 @@ Trainer::Batch Trainer::nextBatch(const torch::Tensor& order, std::int64_t batch
     const torch::Tensor indices = order.slice(0, slice.begin, slice.end);
     mShardWeight = static_cast<double>(slice.end - slice.begin) / static_cast<double>(slice.globalSize);
     result.inputs = train.inputs.index_select(0, indices).to(mDevice, true);
+
     for (size_t t = 0; t < tasks.size(); ++t) {
         result.targets[t] = train.targets.at(tasks[t].target).index_select(0, indices).to(mDevice, true);
         result.rows[t] = {0, slice.end - slice.begin};
@@ -677,7 +680,7 @@ void Trainer::recordEpoch(int epoch, double epochSeconds) {
     rows.push_back({mRunId, mStep, epoch, "train", "", "samples_per_second", samplesPerSecond, wallTime});
 
     // Rank each task by its validation metrics when its dataset has a validation split, else by
-    // its training metrics; a task without either (not drawn this epoch) does not count.
+    // its training metrics. A task without either (no batch drew it this epoch) does not count.
     double score = 0.0;
     std::string summary;
     for (const auto& task : project.tasks) {

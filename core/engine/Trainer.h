@@ -73,7 +73,7 @@ public:
     const torch::Device& device() const { return mDevice; }
 
 private:
-    // One training batch on the device. With one dataset every task reads every row; with a
+    // One training batch on the device. With one dataset every task reads every row. With a
     // dataset per task the batch stacks the tasks' samples, and each task reads its own rows.
     struct Batch {
         torch::Tensor inputs;

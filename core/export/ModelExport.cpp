@@ -115,10 +115,7 @@ ExportFormat parseExportFormat(const std::string& text) {
 }
 
 RunModel loadRunModel(const RunStore& store, std::int64_t runId, CheckpointChoice choice) {
-    auto run = store.run(runId);
-    if (!run) {
-        throw InputError(store.path() + ": run " + std::to_string(runId) + " not found; `mtlw runs PROJECT` lists runs");
-    }
+    RunRecord run = store.requireRun(runId);
     const auto checkpoint = choice == CheckpointChoice::Best ? store.bestCheckpoint(runId) : store.latestCheckpoint(runId);
     if (!checkpoint) {
         throw InputError(store.path() + ": run " + std::to_string(runId) +
@@ -126,7 +123,7 @@ RunModel loadRunModel(const RunStore& store, std::int64_t runId, CheckpointChoic
     }
 
     RunModel result;
-    result.project = projectOfRun(*run);
+    result.project = projectOfRun(run);
     const Project& project = result.project;
 
     // The same steps as Trainer::prepare, so the module layout matches the checkpoint.
@@ -147,7 +144,7 @@ RunModel loadRunModel(const RunStore& store, std::int64_t runId, CheckpointChoic
     result.inputShape = data.inputShape();
     result.featureNames = data.datasets.front().featureNames;
     result.checkpoint = *checkpoint;
-    result.run = std::move(*run);
+    result.run = std::move(run);
     return result;
 }
 

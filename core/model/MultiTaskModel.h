@@ -64,8 +64,8 @@ public:
     torch::Tensor auxiliaryLoss() const;
 
 private:
-    /// How the path to task `task`'s head uses each node: not at all, for the task's slot only,
-    /// or whole (a task-aware block that feeds another task-aware block).
+    /// Use of each node on the path to a task's head: unused, the task's slot only, or whole
+    /// (a task-aware block that feeds another task-aware block).
     static constexpr int kUnused = 0;
     static constexpr int kTaskSlot = 1;
     static constexpr int kWhole = 2;

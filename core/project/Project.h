@@ -111,8 +111,8 @@ struct TrainingSpec {
     std::string taskSampling = "proportional";
     /// T of temperature sampling: 1 is proportional, large values approach uniform.
     double samplingTemperature = 2.0;
-    /// When tasks read different datasets: every batch holds one task's samples, the task drawn
-    /// with the sampling probabilities, instead of every task's share.
+    /// When tasks read different datasets: every batch contains one task's samples, the task
+    /// drawn with the sampling probabilities, instead of every task's share.
     bool singleTaskBatches = false;
 };
 

@@ -410,6 +410,13 @@ std::optional<RunRecord> RunStore::run(std::int64_t runId) const {
     return readRun(query, mPath);
 }
 
+RunRecord RunStore::requireRun(std::int64_t runId) const {
+    auto found = run(runId);
+    if (!found)
+        throw InputError(mPath + ": run " + std::to_string(runId) + " not found; `mtlw runs PROJECT` lists runs");
+    return std::move(*found);
+}
+
 std::vector<RunRecord> RunStore::runs(const std::string& projectPath) const {
     sqlite::Statement query(mDb,
                             std::string("SELECT ") + kRunColumns +

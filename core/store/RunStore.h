@@ -263,6 +263,8 @@ public:
     std::vector<MergeRecord> merges(const std::string& projectPath = {}) const;
 
     std::optional<RunRecord> run(std::int64_t runId) const;
+    /// The run with this id. Throws InputError naming the store file when there is none.
+    RunRecord requireRun(std::int64_t runId) const;
     /// Runs of one project (by path), or all runs when projectPath is empty; newest first.
     std::vector<RunRecord> runs(const std::string& projectPath = {}) const;
     /// Metrics of a run in insertion order. A value stored as NaN reads back as NaN.
